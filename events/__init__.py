@@ -1,0 +1,18 @@
+"""The stored contract: event classes with stable topics, value types and transcodings.
+
+Importing this package registers every topic, so stored events can be read back whatever module
+their classes live in today.
+"""
+
+from events import accounts, idempotency, offerings, providers  # noqa: F401  (registers topics)
+from events.base import SYSTEM_ACTOR, MarketplaceCreated, MarketplaceEvent, now, set_clock
+from events.transcodings import register_transcodings
+
+__all__ = [
+    "SYSTEM_ACTOR",
+    "MarketplaceCreated",
+    "MarketplaceEvent",
+    "now",
+    "register_transcodings",
+    "set_clock",
+]

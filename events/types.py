@@ -1,0 +1,116 @@
+"""Value types carried inside stored events.
+
+These are part of the stored contract: their encoded form is in the event log. They hold no
+rules (the domain checks values before recording them), so an old event always decodes even after
+a rule changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+
+class Role(Enum):
+    ADMIN = "admin"
+    PROVIDER = "provider"
+    BUYER = "buyer"
+    EVALUATOR = "evaluator"
+    AUTHORITY = "authority"
+
+
+class ModelType(Enum):
+    WHOLE_SCHOOL = "whole_school"
+    COURSE = "course"
+    TOOL = "tool"
+    SERVICE = "service"
+
+
+class Subject(Enum):
+    MATH = "math"
+    ELA = "ela"
+    SCIENCE = "science"
+    SOCIAL_STUDIES = "social_studies"
+    WORLD_LANGUAGES = "world_languages"
+    ARTS = "arts"
+    COMPUTER_SCIENCE = "computer_science"
+    CAREER_TECHNICAL = "career_technical"
+    SOCIAL_EMOTIONAL = "social_emotional"
+    HEALTH_PE = "health_pe"
+    SPECIAL_EDUCATION = "special_education"
+    ENGLISH_LEARNERS = "english_learners"
+
+
+class GradeBand(Enum):
+    PRE_K = "pre_k"
+    K_2 = "k_2"
+    GRADES_3_5 = "3_5"
+    GRADES_6_8 = "6_8"
+    GRADES_9_12 = "9_12"
+    ADULT = "adult"
+
+
+class Delivery(Enum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    BLENDED = "blended"
+
+
+class Interoperability(Enum):
+    LTI_1_3 = "lti_1_3"
+    ONEROSTER = "oneroster"
+    ED_FI = "ed_fi"
+    QTI = "qti"
+    CALIPER = "caliper"
+    COMMON_CARTRIDGE = "common_cartridge"
+
+
+class PriceUnit(Enum):
+    PER_STUDENT_PER_YEAR = "per_student_per_year"
+    PER_TEACHER_PER_YEAR = "per_teacher_per_year"
+    PER_SCHOOL_PER_YEAR = "per_school_per_year"
+    PER_DISTRICT_PER_YEAR = "per_district_per_year"
+    ONE_TIME = "one_time"
+
+
+@dataclass(frozen=True)
+class OrganizationIdentifier:
+    """An organization identifier as a scheme and an id (e.g. ``US-EIN`` and ``12-3456789``)."""
+
+    scheme: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class VolumeTier:
+    """From ``min_quantity`` units on, each unit costs ``unit_price``."""
+
+    min_quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Pricing:
+    unit: PriceUnit
+    list_price: Decimal
+    currency: str = "USD"
+    volume_tiers: tuple[VolumeTier, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A claimed ESSA evidence tier (1 strongest, 4 weakest) and the dated study behind it."""
+
+    tier: int
+    study_url: str
+    study_date: date
+    study_title: str | None = None

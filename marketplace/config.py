@@ -1,0 +1,92 @@
+"""Configuration from the environment, with safe embedded defaults (a SQLite file, nothing to start).
+
+``MARKETPLACE_DATABASE_URL`` picks the database for the event store and the read models alike:
+``sqlite:///path/to/file.sqlite3`` (the default, in the instance folder) or
+``postgresql://user:password@host:5432/dbname``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from sqlalchemy.engine import URL, make_url
+
+APPLICATION_NAME = "Marketplace"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on", "y")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    catch_up_on_read: bool = True
+    """A read that asks for a log position the projections have not reached catches them up itself."""
+    read_wait_seconds: float = 5.0
+    max_body_bytes: int = 256 * 1024
+    projection_batch_size: int = 1000
+    projection_poll_seconds: float = 0.5
+
+    @classmethod
+    def from_env(cls, instance_path: str, overrides: Mapping[str, Any] | None = None) -> Settings:
+        env = dict(os.environ)
+        values: dict[str, Any] = {
+            "database_url": env.get("MARKETPLACE_DATABASE_URL")
+            or f"sqlite:///{Path(instance_path) / 'marketplace.sqlite3'}",
+            "catch_up_on_read": _flag(env.get("MARKETPLACE_CATCH_UP_ON_READ"), True),
+        }
+        for key, cast in (
+            ("read_wait_seconds", float),
+            ("max_body_bytes", int),
+            ("projection_batch_size", int),
+            ("projection_poll_seconds", float),
+        ):
+            raw = env.get(f"MARKETPLACE_{key.upper()}")
+            if raw:
+                values[key] = cast(raw)
+        values.update(overrides or {})
+        return cls(**values)
+
+    @property
+    def url(self) -> URL:
+        return make_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def sqlalchemy_url(self) -> URL:
+        url = self.url
+        if url.get_backend_name() == "postgresql":
+            return url.set(drivername="postgresql+psycopg")
+        return url
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The event store's configuration, derived from the one database URL."""
+        url = self.url
+        if url.get_backend_name() == "sqlite":
+            if not url.database:
+                raise ValueError("MARKETPLACE_DATABASE_URL must name a SQLite file")
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": url.database,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        if url.get_backend_name() == "postgresql":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": url.database or "postgres",
+                "POSTGRES_HOST": url.host or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": url.username or "postgres",
+                "POSTGRES_PASSWORD": url.password or "",
+                "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "5"),
+                "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW", "10"),
+            }
+        raise ValueError(f"unsupported database: {url.get_backend_name()} (use sqlite or postgresql)")

@@ -1,0 +1,51 @@
+"""SQLAlchemy engines for the read models, built per process (after a gunicorn fork).
+
+On SQLite, writers (projections) begin with ``BEGIN IMMEDIATE`` so that they queue on the busy
+timeout instead of failing on a lock upgrade; readers begin deferred and read a consistent WAL
+snapshot without blocking anyone. On PostgreSQL one engine serves both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine
+
+
+@dataclass(frozen=True)
+class Engines:
+    reader: Engine
+    writer: Engine
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        if self.writer is not self.reader:
+            self.writer.dispose()
+
+
+def build_engines(url: URL | str, **kwargs: Any) -> Engines:
+    writer = create_engine(url, **kwargs)
+    if writer.dialect.name != "sqlite":
+        return Engines(reader=writer, writer=writer)
+    _configure_sqlite(writer, "BEGIN IMMEDIATE")
+    reader = create_engine(url, **kwargs)
+    _configure_sqlite(reader, "BEGIN")
+    return Engines(reader=reader, writer=writer)
+
+
+def _configure_sqlite(engine: Engine, begin: str) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # BEGIN is issued by the listener below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)

@@ -1,0 +1,225 @@
+"""Catching read models up with the event log, exactly once.
+
+Each projection has a tracked position (the id of the last notification it has applied). A batch
+reads notifications after that position, applies the ones the projection handles, and moves the
+position forward in the same transaction as the read-model rows. The position row is locked and
+compared before it moves, so two workers (or a web request catching up for read-your-writes)
+never apply an event twice: the loser finds the position moved, rolls back, and carries on from
+the new position. A crash mid-batch rolls back the whole batch; the next run starts from the last
+committed position.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import Connection, Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+
+from projections.db import Engines
+from projections.tables import projection_positions
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Connection, Any, int], None]
+
+
+class Projection(ABC):
+    """A read model: the tables it owns and a handler per event class it cares about."""
+
+    name: str
+    tables: tuple[Table, ...] = ()
+
+    @abstractmethod
+    def handlers(self) -> dict[type, Handler]: ...
+
+    def topics(self) -> frozenset[str]:
+        return frozenset(cls.TOPIC for cls in self.handlers())
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        handler = self._handlers_by_type().get(type(event))
+        if handler is not None:
+            handler(conn, event, position)
+
+    def _handlers_by_type(self) -> dict[type, Handler]:
+        cached = self.__dict__.get("_cached_handlers")
+        if cached is None:
+            cached = self.handlers()
+            self.__dict__["_cached_handlers"] = cached
+        return cached
+
+    def reset(self, conn: Connection) -> None:
+        """Delete every row this projection owns (children first)."""
+        for table in reversed(self.tables):
+            conn.execute(table.delete())
+
+
+class PositionMoved(Exception):
+    """Another worker advanced the position first; this batch was rolled back and is not needed."""
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        app: Any,
+        engines: Engines,
+        projections: Sequence[Projection],
+        batch_size: int = 1000,
+    ):
+        self.app = app
+        self.engines = engines
+        self.projections = {p.name: p for p in projections}
+        self.batch_size = batch_size
+        self._rows_ensured = False
+
+    # Reading positions -----------------------------------------------------------------------
+
+    def head(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def positions(self) -> dict[str, int]:
+        self._ensure_rows()
+        with self.engines.reader.connect() as conn:
+            rows = conn.execute(select(projection_positions.c.name, projection_positions.c.position))
+            found = {name: int(position) for name, position in rows}
+        return {name: found.get(name, 0) for name in self.projections}
+
+    def lowest_position(self) -> int:
+        return min(self.positions().values(), default=0)
+
+    # Catching up -----------------------------------------------------------------------------
+
+    def catch_up(
+        self,
+        until: int | None = None,
+        names: Iterable[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Apply every event up to ``until`` (default: the head now); returns notifications read."""
+        selected = [self.projections[n] for n in (names or self.projections)]
+        target = self.head() if until is None else until
+        read = 0
+        while True:
+            positions = self.positions()
+            behind = [p for p in selected if positions[p.name] < target]
+            if not behind:
+                return read
+            lowest = min(positions[p.name] for p in behind)
+            group = [p for p in behind if positions[p.name] == lowest]
+            try:
+                count = self._run_batch(group, lowest)
+            except PositionMoved:
+                continue
+            if count == 0:
+                return read  # nothing more in the log (target beyond the head)
+            read += count
+            if progress is not None:
+                progress(count)
+
+    def _run_batch(self, group: list[Projection], start: int) -> int:
+        notifications = self.app.recorder.select_notifications(
+            start=start + 1, limit=self.batch_size
+        )
+        if not notifications:
+            return 0
+        topics = frozenset().union(*(p.topics() for p in group))
+        decoded = [
+            (n.id, self.app.mapper.to_domain_event(n)) for n in notifications if n.topic in topics
+        ]
+        last = notifications[-1].id
+        with self.engines.writer.begin() as conn:
+            for projection in group:
+                current = conn.execute(
+                    select(projection_positions.c.position)
+                    .where(projection_positions.c.name == projection.name)
+                    .with_for_update()
+                ).scalar_one()
+                if current != start:
+                    raise PositionMoved(projection.name)
+            for position, event in decoded:
+                for projection in group:
+                    projection.apply(conn, event, position)
+            for projection in group:
+                moved = conn.execute(
+                    update(projection_positions)
+                    .where(projection_positions.c.name == projection.name)
+                    .where(projection_positions.c.position == start)
+                    .values(position=last, updated_at=datetime.now(tz=timezone.utc))
+                )
+                if moved.rowcount != 1:
+                    raise PositionMoved(projection.name)
+        return len(notifications)
+
+    def wait_for(self, position: int, timeout: float, catch_up: bool) -> bool:
+        """Block until every projection has applied ``position``; True when it has."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.lowest_position() >= position:
+                return True
+            if catch_up:
+                try:
+                    self.catch_up(until=position)
+                    continue
+                except OperationalError:  # busy database: fall back to waiting for the worker
+                    log.warning("catch-up on read failed; waiting for the projection worker")
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    # Rebuilding ------------------------------------------------------------------------------
+
+    def reset(self, names: Iterable[str]) -> None:
+        """Empty the named projections and set their positions to zero, in one transaction."""
+        self._ensure_rows()
+        with self.engines.writer.begin() as conn:
+            for name in names:
+                projection = self.projections[name]
+                conn.execute(
+                    select(projection_positions.c.position)
+                    .where(projection_positions.c.name == name)
+                    .with_for_update()
+                )
+                projection.reset(conn)
+                conn.execute(
+                    update(projection_positions)
+                    .where(projection_positions.c.name == name)
+                    .values(position=0, updated_at=datetime.now(tz=timezone.utc))
+                )
+
+    def rebuild(
+        self, names: Iterable[str] | None = None, progress: Callable[[int], None] | None = None
+    ) -> int:
+        selected = list(names or self.projections)
+        self.reset(selected)
+        return self.catch_up(names=selected, progress=progress)
+
+    def run_forever(self, poll_seconds: float, stopping: Callable[[], bool]) -> None:
+        """Poll the log and catch up until ``stopping()``; survives database hiccups."""
+        while not stopping():
+            try:
+                applied = self.catch_up()
+            except OperationalError as error:
+                log.warning("projection catch-up failed, retrying: %s", error.__class__.__name__)
+                applied = 0
+            if applied == 0:
+                time.sleep(poll_seconds)
+
+    def _ensure_rows(self) -> None:
+        if self._rows_ensured:
+            return
+        with self.engines.writer.begin() as conn:
+            dialect = conn.dialect.name
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            for name in self.projections:
+                conn.execute(
+                    insert(projection_positions)
+                    .values(name=name, position=0)
+                    .on_conflict_do_nothing(index_elements=["name"])
+                )
+        self._rows_ensured = True
