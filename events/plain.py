@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -45,3 +45,12 @@ def event_changes(event: Any) -> dict[str, Any]:
         for name, value in vars(event).items()
         if name not in BOOKKEEPING
     }
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC; a naive value (SQLite keeps no zone) is taken as UTC, which is what we store."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, func, or_, select
 
+from events.plain import iso_utc
 from projections.tables import event_history, offerings, providers
 
 
@@ -75,7 +76,7 @@ def _provider(row: Any) -> dict[str, Any]:
         "identifier": {"scheme": row.identifier_scheme, "id": row.identifier_id},
         "website": row.website,
         "contact": row.contact,
-        "registered_at": row.registered_at,
+        "registered_at": iso_utc(row.registered_at),
         "version": row.version,
     }
 
@@ -91,7 +92,7 @@ def history(conn: Connection, aggregate_id: UUID, page: int, per_page: int) -> P
         {
             "version": r.version,
             "type": r.event_type,
-            "at": r.occurred_at,
+            "at": iso_utc(r.occurred_at),
             "actor": r.actor,
             "position": r.position,
             "changes": r.changes,

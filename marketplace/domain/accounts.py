@@ -30,10 +30,6 @@ class Account(Aggregate):
     Event = MarketplaceEvent
     Created = AccountOpened
 
-    role: Role
-    name: str
-    organization_id: UUID | None
-
     @classmethod
     def open(
         cls, by: Account | None, role: Role, name: str, organization_id: UUID | None = None
@@ -96,9 +92,6 @@ class Credential(Aggregate):
     TOPIC = "marketplace.Credential"
     Event = MarketplaceEvent
     Created = CredentialIssued
-
-    account_id: UUID
-    revoked: bool
 
     @staticmethod
     def id_for(token: str) -> UUID:

@@ -9,14 +9,21 @@ from __future__ import annotations
 class DomainError(Exception):
     """A rule refused a command; nothing was recorded."""
 
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+    def __init__(
+        self, message: str, fields: dict[str, list[str]] | None = None, location: str = "json"
+    ):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        self.location = location
 
 
 class NotFound(DomainError):
     """The thing named does not exist (or is not visible to the caller)."""
+
+
+class AuthenticationRequired(DomainError):
+    """No valid credential was presented."""
 
 
 class NotAllowed(DomainError):

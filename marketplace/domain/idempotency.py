@@ -34,12 +34,6 @@ class IdempotencyReceipt(Aggregate):
     Event = MarketplaceEvent
     Created = RequestReceived
 
-    key: str
-    fingerprint: str
-    status: int
-    resource_id: UUID | None
-    resource_version: int | None
-
     @staticmethod
     def id_for(actor: str, key: str) -> UUID:
         return uuid5(_RECEIPT_NAMESPACE, f"{actor}\x00{key}")
@@ -71,6 +65,7 @@ class IdempotencyReceipt(Aggregate):
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was already used for a different request",
                 {"Idempotency-Key": ["already used for a different request"]},
+                location="headers",
             )
 
     @singledispatchmethod

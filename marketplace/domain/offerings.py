@@ -63,22 +63,6 @@ class Offering(Aggregate):
     Event = MarketplaceEvent
     Created = OfferingDrafted
 
-    provider_id: UUID
-    status: OfferingStatus
-    title: str
-    summary: str | None
-    description: str | None
-    model_type: ModelType | None
-    subjects: tuple[Subject, ...]
-    grade_bands: tuple[GradeBand, ...]
-    delivery: Delivery | None
-    interoperability: tuple[Interoperability, ...]
-    pricing: Pricing | None
-    evidence: Evidence | None
-    published_at: datetime | None
-    withdrawn_at: datetime | None
-    withdrawal_reason: str | None
-
     @classmethod
     def draft(cls, by: Account, details: dict[str, Any]) -> Offering:
         """Start a draft listing for the caller's provider; only ``title`` is needed to start."""
@@ -138,10 +122,7 @@ class Offering(Aggregate):
         return {name: getattr(self, name) for name in DETAIL_FIELDS}
 
     def is_visible_to(self, account: Account | None) -> bool:
-        """Drafts are visible to their owner only; published and withdrawn listings to everyone."""
-        if self.status is not OfferingStatus.DRAFT:
-            return True
-        return account is not None and account.acts_for(self.provider_id)
+        return is_visible(self.status, self.provider_id, account)
 
     def _require_owner(self, by: Account) -> None:
         by.require_role(Role.PROVIDER)
@@ -184,6 +165,13 @@ class Offering(Aggregate):
         self.status = OfferingStatus.WITHDRAWN
         self.withdrawn_at = event.timestamp
         self.withdrawal_reason = event.reason
+
+
+def is_visible(status: OfferingStatus, provider_id: UUID, account: Account | None) -> bool:
+    """Drafts are visible to their owner only; published and withdrawn listings to everyone."""
+    if status is not OfferingStatus.DRAFT:
+        return True
+    return account is not None and account.acts_for(provider_id)
 
 
 def check_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -270,4 +258,4 @@ _CHECKS: dict[str, Any] = {
     "evidence": _check_evidence,
 }
 
-__all__ = ["DETAIL_FIELDS", "Offering", "OfferingStatus", "check_details"]
+__all__ = ["DETAIL_FIELDS", "Offering", "OfferingStatus", "check_details", "is_visible"]

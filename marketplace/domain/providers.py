@@ -22,11 +22,6 @@ class Provider(Aggregate):
     Event = MarketplaceEvent
     Created = ProviderRegistered
 
-    legal_name: str
-    identifier: OrganizationIdentifier
-    website: str | None
-    contact: Contact
-
     @staticmethod
     def id_for(identifier: OrganizationIdentifier) -> UUID:
         """One provider per identifier: the id is derived from it, so a duplicate cannot be saved."""

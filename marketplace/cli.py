@@ -1,0 +1,141 @@
+"""Flask commands for operators: database, accounts, projections, demo data, serving."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+from uuid import UUID
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+import migrations
+from events.types import Role
+from marketplace.web.services import services
+
+db_cli = AppGroup("db", help="The database: migrations and the event store's tables.")
+accounts_cli = AppGroup("accounts", help="Accounts and their tokens.")
+projections_cli = AppGroup("projections", help="Read models: run, rebuild, status.")
+demo_cli = AppGroup("demo", help="Demonstration data.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the read-model tables to the newest revision and create the event store."""
+    svc = services()
+    with svc.engines.writer.connect() as connection:
+        migrations.upgrade(connection)
+        connection.commit()
+    click.echo(f"database ready ({svc.engines.writer.dialect.name}, read models at head)")
+
+
+@accounts_cli.command("create")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True, help="Who the account is for.")
+@click.option("--organization", "organization", default=None, help="Id of the organization it acts for.")
+def accounts_create(role: str, name: str, organization: str | None) -> None:
+    """Open an account as the operator; the token is printed as the last line, once."""
+    organization_id = UUID(organization) if organization else None
+    account, token = services().app.open_account(None, Role(role), name, organization_id)
+    click.echo(f"account {account.id} ({account.role.value}: {account.name})", err=True)
+    click.echo(token)
+
+
+@projections_cli.command("status")
+def projections_status() -> None:
+    """Each projection's position and lag behind the event log."""
+    runner = services().runner
+    head = runner.head()
+    for name, position in runner.positions().items():
+        click.echo(f"{name}: position {position}, lag {max(head - position, 0)}")
+    click.echo(f"log head: {head}")
+
+
+@projections_cli.command("rebuild")
+@click.option("--name", "names", multiple=True, help="Only these projections (default: all).")
+def projections_rebuild(names: tuple[str, ...]) -> None:
+    """Empty the read models and replay the whole event log into them."""
+    runner = services().runner
+    selected = list(names) or list(runner.projections)
+    unknown = set(selected) - set(runner.projections)
+    if unknown:
+        raise click.BadParameter(f"unknown projection(s): {', '.join(sorted(unknown))}")
+    head = runner.head()
+    with click.progressbar(length=head, label="replaying events", file=sys.stderr) as bar:
+        total = runner.rebuild(selected, progress=bar.update)
+    click.echo(f"rebuilt {', '.join(selected)} from {total} events")
+
+
+@projections_cli.command("run")
+def projections_run() -> None:
+    """Keep the read models caught up until stopped (SIGTERM or Ctrl-C stops it cleanly)."""
+    svc = services()
+    stop = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"projection worker {os.getpid()} running", err=True)
+    svc.runner.run_forever(svc.settings.projection_poll_seconds, stop.is_set)
+    click.echo("projection worker stopped", err=True)
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demonstration catalog, once; does nothing if it is already there."""
+    from marketplace.demo import load_demo
+
+    svc = services()
+    report = load_demo(svc.app)
+    if report is None:
+        click.echo("demo data already loaded")
+        return
+    svc.runner.catch_up()
+    click.echo(
+        f"loaded {report.providers} providers and {report.offerings} offerings; "
+        f"tokens (shown once): admin {report.admin_token}  provider {report.provider_token}"
+    )
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=lambda: os.environ.get("PORT", "8000"), show_default="$PORT or 8000")
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: str, workers: int) -> None:
+    """Serve the API with gunicorn, with a projection worker beside it; Ctrl-C stops both."""
+    env = dict(os.environ)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "projections", "run"], env=env
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+         "--access-logfile", "-", "wsgi:app"],
+        env=env,
+    )
+    click.echo(f"serving on http://{host}:{port}/api/v1/catalog", err=True)
+
+    def _forward(signum: int, _: Any) -> None:
+        for child in (server, worker):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, _forward)
+    signal.signal(signal.SIGINT, _forward)
+    code = server.wait()
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    worker.wait()
+    sys.exit(code)
+
+
+def register_commands(app: Flask) -> None:
+    for group in (db_cli, accounts_cli, projections_cli, demo_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(serve)

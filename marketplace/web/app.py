@@ -1,0 +1,67 @@
+"""The application factory. No I/O here: connections are made per process on first use."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask, g, request
+from flask.wrappers import Response
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from marketplace.config import Settings
+from marketplace.web import accounts, catalog, health, offerings, providers
+from marketplace.web.commands import POSITION_HEADER, await_requested_position
+from marketplace.web.errors import http_error, register_error_handlers
+from marketplace.web.services import ServicesHolder
+
+
+class MarketplaceApi(Api):
+    def handle_http_exception(self, error: HTTPException) -> Response:  # one envelope for all
+        return http_error(error)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask("marketplace", instance_relative_config=True)
+    overrides = dict(test_config or {})
+    settings = Settings.from_env(app.instance_path, overrides.pop("MARKETPLACE", None))
+    app.config.update(
+        API_TITLE="Cooperative procurement marketplace",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+    )
+    app.config.update(overrides)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["marketplace"] = ServicesHolder(settings)
+
+    api = MarketplaceApi(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for module in (accounts, providers, offerings, catalog, health):
+        api.register_blueprint(module.blp)
+    register_error_handlers(app)
+
+    @app.before_request
+    def _read_your_writes() -> None:
+        if request.method in ("GET", "HEAD"):
+            await_requested_position()
+
+    @app.after_request
+    def _position_header(response: Response) -> Response:
+        position = g.get("log_position")
+        if position is not None:
+            response.headers[POSITION_HEADER] = str(position)
+        return response
+
+    @app.teardown_appcontext
+    def _forget_account(_: BaseException | None) -> None:
+        g.pop("account", None)
+
+    from marketplace.cli import register_commands
+
+    register_commands(app)
+    logging.getLogger("marketplace").setLevel(logging.INFO)
+    return app

@@ -1,0 +1,116 @@
+"""How write views run: idempotency keys, optimistic versions, and the log position they return.
+
+``@command(render=...)`` wraps a write view. The view calls one use case. With an
+``Idempotency-Key`` header, the receipt is saved atomically with the use case's events; a retry (or
+a request racing the first) gets the first result, re-rendered from the resource as it was then,
+with ``Idempotent-Replayed: true``. Every write response carries ``Log-Position``: send it back as
+``Min-Log-Position`` on a read to see your own write.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from eventsourcing.persistence import IntegrityError
+from flask import g, request
+from werkzeug.exceptions import ServiceUnavailable
+
+from marketplace.application import PendingReceipt, command_context
+from marketplace.domain.errors import InvalidValue
+from marketplace.domain.idempotency import IdempotencyReceipt, request_fingerprint
+from marketplace.web.auth import require_account
+from marketplace.web.services import marketplace, services
+
+POSITION_HEADER = "Log-Position"
+MIN_POSITION_HEADER = "Min-Log-Position"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``status``: the view's success status; ``render``: the response body for a saved resource."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = request.headers.get("Idempotency-Key")
+            if key is None:
+                with command_context() as context:
+                    result = view(*args, **kwargs)
+                g.log_position = context.position
+                return result
+            account = require_account()
+            actor = str(account.id)
+            fingerprint = request_fingerprint(request.method, request.path, request.get_data())
+            receipt = marketplace().find_receipt(actor, key)
+            if receipt is not None:
+                return _replay(receipt, fingerprint, render)
+            pending = PendingReceipt(actor=actor, key=key, fingerprint=fingerprint, status=status)
+            try:
+                with command_context(pending) as context:
+                    result = view(*args, **kwargs)
+            except IntegrityError:
+                receipt = marketplace().find_receipt(actor, key)
+                if receipt is None:
+                    raise  # a real concurrent write to the resource: 409
+                return _replay(receipt, fingerprint, render)
+            g.log_position = context.position
+            return result
+
+        return wrapper
+
+    return decorator
+
+
+def _replay(receipt: IdempotencyReceipt, fingerprint: str, render: Callable[[Any], Any]) -> Any:
+    receipt.check_same_request(fingerprint)
+    g.log_position = services().runner.head()
+    resource = None
+    if receipt.resource_id is not None:
+        resource = marketplace().load(receipt.resource_id, version=receipt.resource_version)
+    return render(resource), {REPLAYED_HEADER: "true"}
+
+
+def expected_version() -> int | None:
+    """The version named by ``If-Match`` (an ETag such as ``"3"``), or None when absent."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise InvalidValue(
+            'If-Match must be the version as an ETag, such as "3"',
+            {"If-Match": ['must be the version as an ETag, such as "3"']},
+            location="headers",
+        )
+    return int(value)
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def await_requested_position() -> None:
+    """Before a read: wait until the read models include the position the client asked for."""
+    raw = request.headers.get(MIN_POSITION_HEADER)
+    if raw is None:
+        return
+    if not raw.strip().isdigit():
+        raise InvalidValue(
+            f"{MIN_POSITION_HEADER} must be a log position (a whole number)",
+            {MIN_POSITION_HEADER: ["must be a whole number"]},
+            location="headers",
+        )
+    position = int(raw)
+    svc = services()
+    if position > svc.runner.head():
+        raise InvalidValue(
+            f"{MIN_POSITION_HEADER} {position} is beyond the end of the log",
+            {MIN_POSITION_HEADER: ["beyond the end of the log"]},
+            location="headers",
+        )
+    settings = svc.settings
+    if not svc.runner.wait_for(position, settings.read_wait_seconds, settings.catch_up_on_read):
+        raise ServiceUnavailable(
+            f"the read models have not reached position {position} yet; retry shortly"
+        )

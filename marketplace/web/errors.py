@@ -1,0 +1,106 @@
+"""One error envelope for every 4xx and 5xx:
+
+    {"status": 422, "error": "Unprocessable Entity", "message": "...", "errors": {"json": {...}}}
+
+``errors`` appears when the input was at fault and names each field, by where it came from
+(``json``, ``query``, ``headers``). Domain errors map to statuses here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+from flask import Flask, jsonify
+from flask.wrappers import Response
+from werkzeug.exceptions import HTTPException
+
+from marketplace.domain import errors as domain
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[domain.DomainError], int] = {
+    domain.AuthenticationRequired: 401,
+    domain.NotAllowed: 403,
+    domain.NotFound: 404,
+    domain.WrongState: 409,
+    domain.AlreadyExists: 409,
+    domain.StaleVersion: 412,
+    domain.InvalidValue: 422,
+    domain.IdempotencyKeyReused: 422,
+}
+
+
+def envelope(status: int, message: str, errors: dict[str, Any] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "status": status,
+        "error": HTTPStatus(status).phrase,
+        "message": message,
+    }
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def _flatten(messages: Any, prefix: str = "") -> list[str]:
+    if isinstance(messages, dict):
+        out: list[str] = []
+        for key, value in messages.items():
+            out.extend(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(messages, (list, tuple)) and all(isinstance(m, str) for m in messages):
+        return [f"{prefix}: {' '.join(messages)}"]
+    if isinstance(messages, (list, tuple)):
+        return [line for m in messages for line in _flatten(m, prefix)]
+    return [f"{prefix}: {messages}"]
+
+
+def http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if messages:
+        lines = _flatten(messages)
+        message = "invalid input: " + "; ".join(lines)
+        response = envelope(status, message, messages)
+    else:
+        response = envelope(status, data.get("message") or error.description or HTTPStatus(status).phrase)
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(domain.DomainError)
+    def _domain_error(error: domain.DomainError) -> Response:
+        status = next(
+            (code for cls, code in STATUS_BY_ERROR.items() if isinstance(error, cls)), 400
+        )
+        errors = {error.location: error.fields} if error.fields else None
+        response = envelope(status, error.message, errors)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="marketplace"'
+        return response
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(_: IntegrityError) -> Response:
+        return envelope(
+            409,
+            "another request changed this record at the same time; reload it and retry",
+        )
+
+    @app.errorhandler(AggregateNotFoundError)
+    def _not_found(error: AggregateNotFoundError) -> Response:
+        return envelope(404, "not found")
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        log.exception("unhandled error")
+        return envelope(500, "internal error; it has been logged")

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from events.types import Delivery, GradeBand, Interoperability, ModelType, PriceUnit, Subject
+from marketplace.web.schemas.common import DecimalString, PageArgsSchema, one_of
+from marketplace.web.schemas.offerings import OfferingCardSchema
+from projections.search import FACETS, SORTS
+
+EVIDENCE_TIERS = ["1", "2", "3", "4", "none"]
+
+
+def _many(validator: validate.Validator, description: str) -> fields.List:
+    return fields.List(
+        fields.String(validate=validator),
+        load_default=list,
+        metadata={"description": description + " Repeat the parameter for several values."},
+    )
+
+
+class CatalogArgsSchema(PageArgsSchema):
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "Words to find in title, summary, description or provider name."},
+    )
+    subject = _many(one_of(Subject), "Any of these subjects.")
+    grade_band = _many(one_of(GradeBand), "Any of these grade bands.")
+    model_type = _many(one_of(ModelType), "Any of these model types.")
+    delivery = _many(one_of(Delivery), "Any of these delivery modes.")
+    interoperability = _many(one_of(Interoperability), "Every one of these standards.")
+    evidence_tier = _many(validate.OneOf(EVIDENCE_TIERS), "Any of these ESSA tiers, or none.")
+    price_unit = _many(one_of(PriceUnit), "Any of these price units.")
+    max_price = DecimalString(
+        load_default=None, metadata={"description": "Highest list price in USD, e.g. 25.00."}
+    )
+    sort = fields.String(
+        load_default=None,
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "relevance (default with q), newest (default), price, price_desc, title"},
+    )
+
+
+class FacetCountSchema(Schema):
+    value = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class CatalogPageSchema(Schema):
+    items = fields.List(fields.Nested(OfferingCardSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    sort = fields.String(required=True)
+    facets = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(FACETS)),
+        values=fields.List(fields.Nested(FacetCountSchema)),
+        required=True,
+    )
