@@ -1,0 +1,33 @@
+"""An offering's life through HTTP: draft, revise, publish, withdraw, history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import complete_offering
+
+
+def test_a_provider_drafts_publishes_and_withdraws_an_offering(provider: Any, anonymous: Any) -> None:
+    caller, provider_id = provider
+    draft = caller.post("/api/v1/offerings", json=complete_offering())
+    assert draft.status_code == 201
+    offering = draft.get_json()
+    assert offering["status"] == "draft"
+    assert offering["provider"]["id"] == provider_id
+
+    published = caller.post(f"/api/v1/offerings/{offering['id']}/publish")
+    assert published.status_code == 200
+    assert published.get_json()["status"] == "published"
+
+    anonymous.sees(caller)
+    read = anonymous.get(f"/api/v1/offerings/{offering['id']}")
+    assert read.status_code == 200
+    assert read.get_json() == published.get_json()
+    assert read.headers["ETag"] == f'"{published.get_json()["version"]}"'
+
+    withdrawn = caller.post(f"/api/v1/offerings/{offering['id']}/withdraw", json={"reason": "retired"})
+    assert withdrawn.status_code == 200
+    assert withdrawn.get_json()["withdrawal_reason"] == "retired"
+
+    history = caller.get(f"/api/v1/offerings/{offering['id']}/history").get_json()
+    assert [e["type"] for e in history["items"]] == ["Drafted", "Published", "Withdrawn"]
