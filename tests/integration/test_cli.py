@@ -1,0 +1,70 @@
+"""Operator commands: accounts, projections, demo data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.search import FACETS
+from tests.conftest import Caller
+from tests.integration.readmodels import snapshot
+
+
+def test_accounts_create_prints_a_working_token_as_its_last_line(app: Any, client: Any) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["accounts", "create", "--role", "admin", "--name", "State procurement office"]
+    )
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    me = Caller(client, token).get("/api/v1/accounts/me")
+    assert me.status_code == 200
+    assert me.get_json()["role"] == "admin"
+
+
+def test_accounts_create_refuses_an_unknown_role(app: Any) -> None:
+    result = app.test_cli_runner().invoke(args=["accounts", "create", "--role", "king", "--name", "x"])
+    assert result.exit_code != 0
+    assert "king" in result.output
+
+
+def test_the_token_is_never_written_to_the_event_store(app: Any, services: Any) -> None:
+    result = app.test_cli_runner().invoke(args=["accounts", "create", "--role", "buyer", "--name", "B"])
+    token = result.stdout.strip().splitlines()[-1]
+    head = services.runner.head()
+    stored = b"".join(n.state for n in services.app.recorder.select_notifications(1, head + 1))
+    assert token.encode() not in stored
+
+
+def test_demo_load_fills_the_catalog_once(app: Any, anonymous: Any, services: Any) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    head = services.runner.head()
+    second = runner.invoke(args=["demo", "load"])
+    assert "already loaded" in second.output
+    assert services.runner.head() == head
+
+    catalog = anonymous.get("/api/v1/catalog?per_page=100").get_json()
+    assert 100 <= catalog["total"] <= 150
+    assert set(catalog["facets"]) == set(FACETS)
+    assert len(catalog["facets"]["subject"]) >= 8
+    assert {f["value"] for f in catalog["facets"]["evidence_tier"]} == {"1", "2", "3", "4", "none"}
+    providers = anonymous.get("/api/v1/providers").get_json()
+    assert providers["total"] >= 24
+
+
+def test_projections_rebuild_reproduces_the_read_models(app: Any, services: Any) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+    before = snapshot(services.engines.reader)
+    result = runner.invoke(args=["projections", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt catalog, history" in result.output
+    assert snapshot(services.engines.reader) == before
+    status = runner.invoke(args=["projections", "status"])
+    assert "lag 0" in status.output
+
+
+def test_projections_rebuild_refuses_an_unknown_projection(app: Any) -> None:
+    result = app.test_cli_runner().invoke(args=["projections", "rebuild", "--name", "nope"])
+    assert result.exit_code != 0
+    assert "nope" in result.output

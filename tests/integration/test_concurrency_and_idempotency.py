@@ -1,0 +1,130 @@
+"""Two writers to one offering: one wins, one gets 409. Retried requests never write twice."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from marketplace.application import Marketplace
+from tests.conftest import Caller, complete_offering
+
+
+@pytest.fixture
+def both_load_before_either_saves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make two concurrent commands read the same version before either saves."""
+    barrier = threading.Barrier(2, timeout=10)
+    original = Marketplace.get_offering
+
+    def get_then_wait(self: Marketplace, offering_id: Any, version: int | None = None) -> Any:
+        offering = original(self, offering_id, version)
+        barrier.wait()
+        return offering
+
+    monkeypatch.setattr(Marketplace, "get_offering", get_then_wait)
+
+
+def _offering_count(caller: Caller, provider_id: str) -> int:
+    return caller.get(f"/api/v1/providers/{provider_id}/offerings").get_json()["total"]
+
+
+def test_two_concurrent_revisions_give_one_success_and_one_409(
+    app: Any, provider: Any, both_load_before_either_saves: None
+) -> None:
+    caller, _ = provider
+    offering = caller.post("/api/v1/offerings", json=complete_offering()).get_json()
+    token = caller.token
+
+    def revise(summary: str) -> Any:
+        with app.test_client() as client:
+            return client.patch(
+                f"/api/v1/offerings/{offering['id']}",
+                json={"summary": summary},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(revise, ["First writer", "Second writer"]))
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    loser = next(r for r in responses if r.status_code == 409).get_json()
+    assert loser["status"] == 409 and "retry" in loser["message"]
+    winner = next(r for r in responses if r.status_code == 200).get_json()
+    assert caller.sees(caller).get(f"/api/v1/offerings/{offering['id']}").get_json()["summary"] == winner["summary"]
+    assert winner["version"] == offering["version"] + 1
+
+
+def test_a_retried_post_with_the_same_key_returns_the_first_result_and_writes_once(provider: Any) -> None:
+    caller, provider_id = provider
+    headers = {"Idempotency-Key": "draft-2026-11-22-001"}
+    first = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers)
+    second = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert second.get_json() == first.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert _offering_count(caller, provider_id) == 1
+
+
+def test_a_replay_returns_the_resource_as_it_was_then_not_as_it_is_now(provider: Any) -> None:
+    caller, _ = provider
+    headers = {"Idempotency-Key": "draft-then-revise"}
+    first = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers).get_json()
+    caller.patch(f"/api/v1/offerings/{first['id']}", json={"title": "Renamed later"})
+    replay = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers).get_json()
+    assert replay["title"] == first["title"] and replay["version"] == first["version"]
+
+
+def test_reusing_a_key_for_a_different_request_is_refused_and_writes_nothing(provider: Any) -> None:
+    caller, provider_id = provider
+    headers = {"Idempotency-Key": "reused"}
+    assert caller.post("/api/v1/offerings", json=complete_offering(), headers=headers).status_code == 201
+    other = caller.post("/api/v1/offerings", json=complete_offering(title="Other"), headers=headers)
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.get_json()["errors"]["headers"]
+    assert _offering_count(caller, provider_id) == 1
+
+
+def test_keys_belong_to_their_account(make_provider: Any) -> None:
+    (first, first_id), (second, second_id) = make_provider(), make_provider()
+    headers = {"Idempotency-Key": "same-key"}
+    a = first.post("/api/v1/offerings", json=complete_offering(), headers=headers).get_json()
+    b = second.post("/api/v1/offerings", json=complete_offering(), headers=headers).get_json()
+    assert a["id"] != b["id"]
+    assert _offering_count(first, first_id) == 1 and _offering_count(second, second_id) == 1
+
+
+def test_two_racing_requests_with_the_same_key_create_one_offering(
+    app: Any, provider: Any, both_load_before_either_saves: None
+) -> None:
+    caller, provider_id = provider
+    offering = caller.post("/api/v1/offerings", json=complete_offering()).get_json()
+    token = caller.token
+
+    def publish() -> Any:
+        with app.test_client() as client:
+            return client.post(
+                f"/api/v1/offerings/{offering['id']}/publish",
+                headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "publish-once"},
+            )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = [f.result() for f in [pool.submit(publish), pool.submit(publish)]]
+    assert [r.status_code for r in responses] == [200, 200]
+    assert responses[0].get_json() == responses[1].get_json()
+    history = caller.get(f"/api/v1/offerings/{offering['id']}/history").get_json()
+    assert [e["type"] for e in history["items"]] == ["Drafted", "Published"]
+
+
+def test_a_retried_account_creation_does_not_open_a_second_account(admin: Any, client: Any) -> None:
+    headers = {"Idempotency-Key": "open-buyer"}
+    body = {"role": "buyer", "name": "Lake County purchasing"}
+    first = admin.post("/api/v1/accounts", json=body, headers=headers)
+    second = admin.post("/api/v1/accounts", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["id"] == second.get_json()["id"]
+    assert first.get_json()["token"].startswith("mkt_")
+    assert second.get_json()["token"] is None  # tokens are never stored, so never shown again
+    me = Caller(client, first.get_json()["token"]).get("/api/v1/accounts/me").get_json()
+    assert me["id"] == first.get_json()["id"] and me["role"] == "buyer"
