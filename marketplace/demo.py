@@ -169,10 +169,11 @@ def _details(rng: random.Random, provider_name: str, n: int) -> dict[str, Any]:
             "Shared-staff friendly: one coordinator can support several schools.",
         )
     )
+    first, last = (g.value.replace("_", "-").replace("pre-k", "pre-K") for g in (grades[0], grades[-1]))
+    span = first if first == last else f"{first} to {last}"
     return {
         "title": title,
-        "summary": f"{model_label} in {subject_label.lower()} for grades "
-        f"{' to '.join(g.value.replace('_', '-') for g in (grades[0], grades[-1]))}: {subject_focus}.",
+        "summary": f"{model_label} in {subject_label.lower()} for grades {span}: {subject_focus}.",
         "description": f"{provider_name} offers {model_text}, focused on {subject_focus}. "
         f"{rural_note} Students move on when they show mastery; teachers see each student's "
         "progress and next steps. Implementation includes onboarding, data privacy review and a "
