@@ -86,6 +86,8 @@ class Settings:
                 "POSTGRES_PORT": str(url.port or 5432),
                 "POSTGRES_USER": url.username or "postgres",
                 "POSTGRES_PASSWORD": url.password or "",
+                "POSTGRES_CONNECT_TIMEOUT": os.environ.get("POSTGRES_CONNECT_TIMEOUT", "5"),
+                "POSTGRES_PRE_PING": os.environ.get("POSTGRES_PRE_PING", "y"),
                 "POSTGRES_POOL_SIZE": os.environ.get("POSTGRES_POOL_SIZE", "5"),
                 "POSTGRES_MAX_OVERFLOW": os.environ.get("POSTGRES_MAX_OVERFLOW", "10"),
             }

@@ -14,8 +14,10 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import OperationalError as StoreUnavailable
 from flask import Flask, jsonify
 from flask.wrappers import Response
+from sqlalchemy.exc import OperationalError as ReadModelUnavailable
 from werkzeug.exceptions import HTTPException
 
 from marketplace.domain import errors as domain
@@ -93,6 +95,14 @@ def register_error_handlers(app: Flask) -> None:
             409,
             "another request changed this record at the same time; reload it and retry",
         )
+
+    @app.errorhandler(StoreUnavailable)
+    @app.errorhandler(ReadModelUnavailable)
+    def _unavailable(error: Exception) -> Response:
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        response = envelope(503, "the database is unavailable; retry shortly")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(AggregateNotFoundError)
     def _not_found(error: AggregateNotFoundError) -> Response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from marketplace import create_app
 from tests.conftest import Caller, complete_offering
 
@@ -72,3 +74,14 @@ def test_health_reports_each_projections_lag(provider: Any, anonymous: Any, serv
         name: head - position for name, position in services.runner.positions().items()
     }
     assert any(p["lag"] > 0 for p in health["projections"].values())
+
+
+def test_an_unreachable_database_answers_503_not_500(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POSTGRES_CONNECT_TIMEOUT", "1")
+    unreachable = create_app(
+        {"TESTING": True, "MARKETPLACE": {"database_url": "postgresql://postgres@127.0.0.1:1/none"}}
+    )
+    for path in ("/health", "/api/v1/catalog"):
+        response = unreachable.test_client().get(path)
+        assert response.status_code == 503
+        assert response.get_json()["message"] == "the database is unavailable; retry shortly"
