@@ -23,6 +23,10 @@ DETAIL_FIELDS = (
 )
 """The listing's own fields, named alike in ``OfferingDrafted`` and ``OfferingRevised.changes``."""
 
+MULTI_VALUED = ("subjects", "grade_bands", "interoperability")
+"""Fields holding several values: tuples when recorded, but lists when read back (JSON has no
+tuples, and the store rebuilds events without calling their constructor)."""
+
 
 class OfferingDrafted(MarketplaceCreated):
     TOPIC = "marketplace.Offering.Drafted"
@@ -38,13 +42,11 @@ class OfferingDrafted(MarketplaceCreated):
     pricing: Pricing | None
     evidence: Evidence | None
 
-
 class OfferingRevised(MarketplaceEvent):
     """``changes`` maps each revised field (names as in ``OfferingDrafted``) to its new value."""
 
     TOPIC = "marketplace.Offering.Revised"
     changes: dict[str, Any]
-
 
 class OfferingPublished(MarketplaceEvent):
     TOPIC = "marketplace.Offering.Published"

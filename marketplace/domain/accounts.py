@@ -54,6 +54,8 @@ class Account(Aggregate):
         )
 
     def bind_to(self, organization_id: UUID) -> None:
+        if self.role is Role.ADMIN:
+            raise invalid("organization_id", "an admin account acts for no organization")
         if self.organization_id is not None:
             raise WrongState(
                 f"account already acts for organization {self.organization_id}",

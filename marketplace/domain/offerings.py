@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate
 
 import events
 from events import MarketplaceEvent
-from events.offerings import DETAIL_FIELDS, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
+from events.offerings import DETAIL_FIELDS, MULTI_VALUED, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.types import (
     Delivery,
     Evidence,
@@ -131,12 +131,17 @@ class Offering(Aggregate):
 
     @staticmethod
     def _require_complete(details: dict[str, Any], purpose: str) -> None:
-        missing = [name for name in REQUIRED_TO_PUBLISH if details.get(name) in (None, (), "")]
+        missing = [name for name in REQUIRED_TO_PUBLISH if _is_missing(details.get(name))]
         if missing:
             raise InvalidValue(
                 f"{purpose} requires: {', '.join(missing)}",
                 {name: ["required to publish"] for name in missing},
             )
+
+    def _set(self, name: str, value: Any) -> None:
+        # A stored tuple reads back as a list: hold tuples always, so a reloaded offering equals
+        # the one saved and its rules (completeness, "did this change?") see the same values.
+        setattr(self, name, tuple(value) if name in MULTI_VALUED and value is not None else value)
 
     @singledispatchmethod
     def when(self, event: MarketplaceEvent) -> None:
@@ -148,12 +153,12 @@ class Offering(Aggregate):
         self.status = OfferingStatus.DRAFT
         self.published_at = self.withdrawn_at = self.withdrawal_reason = None
         for name in DETAIL_FIELDS:
-            setattr(self, name, getattr(event, name))
+            self._set(name, getattr(event, name))
 
     @when.register
     def _(self, event: OfferingRevised) -> None:
         for name, value in event.changes.items():
-            setattr(self, name, value)
+            self._set(name, value)
 
     @when.register
     def _(self, event: OfferingPublished) -> None:
@@ -165,6 +170,10 @@ class Offering(Aggregate):
         self.status = OfferingStatus.WITHDRAWN
         self.withdrawn_at = event.timestamp
         self.withdrawal_reason = event.reason
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, tuple, list)) and len(value) == 0)
 
 
 def is_visible(status: OfferingStatus, provider_id: UUID, account: Account | None) -> bool:
@@ -237,7 +246,7 @@ def _check_evidence(evidence: Evidence | None) -> Evidence | None:
     if evidence.tier not in (1, 2, 3, 4):
         raise invalid("evidence.tier", "must be an ESSA tier from 1 to 4")
     study_url = validation.required_url("evidence.study_url", evidence.study_url)
-    if not isinstance(evidence.study_date, date):
+    if not isinstance(evidence.study_date, date) or isinstance(evidence.study_date, datetime):
         raise invalid("evidence.study_date", "a claimed evidence tier needs the study's date")
     if evidence.study_date > events.now().date():
         raise invalid("evidence.study_date", "must not be in the future")

@@ -34,6 +34,8 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             key = request.headers.get("Idempotency-Key")
+            if key is not None:
+                key = key.strip()  # the receipt is stored under the trimmed key
             if key is None:
                 with command_context() as context:
                     result = view(*args, **kwargs)

@@ -1,0 +1,169 @@
+"""Accounts act for at most one organization; tokens are kept only as hashes."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+
+from events.accounts import AccountBoundToOrganization
+from events.types import Role
+from marketplace.domain.accounts import OPERATOR, TOKEN_PREFIX, Account, Credential
+from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState
+
+NOT_ADMINS = [Role.PROVIDER, Role.BUYER, Role.EVALUATOR, Role.AUTHORITY]
+
+
+def test_an_operator_opens_an_account_recorded_as_done_by_the_operator() -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+
+    (event,) = account.collect_events()
+    assert event.actor == OPERATOR
+    assert (account.role, account.name, account.organization_id) == (Role.BUYER, "Dana", None)
+
+
+def test_an_admin_opens_an_account_recorded_as_done_by_that_admin() -> None:
+    admin = Account.open(None, Role.ADMIN, "Admin")
+
+    account = Account.open(admin, Role.EVALUATOR, "Evaluator")
+
+    (event,) = account.collect_events()
+    assert event.actor == str(admin.id)
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_only_an_admin_or_the_operator_can_open_an_account(role: Role) -> None:
+    opener = Account.open(None, role, f"A {role.value}", None)
+
+    with pytest.raises(NotAllowed):
+        Account.open(opener, Role.BUYER, "Someone")
+
+
+def test_an_admin_account_cannot_act_for_an_organization() -> None:
+    with pytest.raises(InvalidValue) as refused:
+        Account.open(None, Role.ADMIN, "Admin", uuid4())
+
+    assert set(refused.value.fields) == {"organization_id"}
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_an_account_needs_a_name(name: str) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        Account.open(None, Role.BUYER, name)
+
+    assert set(refused.value.fields) == {"name"}
+
+
+def test_an_account_name_longer_than_200_characters_is_refused() -> None:
+    with pytest.raises(InvalidValue) as refused:
+        Account.open(None, Role.BUYER, "n" * 201)
+
+    assert set(refused.value.fields) == {"name"}
+
+
+def test_an_account_name_is_recorded_without_surrounding_whitespace() -> None:
+    assert Account.open(None, Role.BUYER, "  Dana Reyes ").name == "Dana Reyes"
+
+
+def test_an_account_acts_for_no_organization_until_bound() -> None:
+    account = Account.open(None, Role.PROVIDER, "Dana")
+
+    assert account.acts_for(uuid4()) is False
+
+
+def test_binding_an_account_makes_it_act_for_that_organization() -> None:
+    account = Account.open(None, Role.PROVIDER, "Dana")
+    account.collect_events()
+    organization_id = uuid4()
+
+    account.bind_to(organization_id)
+
+    assert account.acts_for(organization_id) is True
+    assert account.acts_for(uuid4()) is False
+    (event,) = account.collect_events()
+    assert isinstance(event, AccountBoundToOrganization)
+    assert event.organization_id == organization_id
+
+
+def test_binding_an_account_a_second_time_is_refused() -> None:
+    account = Account.open(None, Role.PROVIDER, "Dana")
+    first = uuid4()
+    account.bind_to(first)
+    account.collect_events()
+
+    with pytest.raises(WrongState):
+        account.bind_to(uuid4())
+
+    assert account.organization_id == first
+    assert account.collect_events() == []
+
+
+def test_an_account_opened_for_an_organization_cannot_be_bound_to_another() -> None:
+    account = Account.open(None, Role.BUYER, "Dana", uuid4())
+
+    with pytest.raises(WrongState):
+        account.bind_to(uuid4())
+
+
+# Credentials -------------------------------------------------------------------------------------
+
+
+def test_a_credential_id_is_the_same_for_the_same_token() -> None:
+    assert Credential.id_for("mkt_abc") == Credential.id_for("mkt_abc")
+
+
+def test_different_tokens_give_different_credential_ids() -> None:
+    assert Credential.id_for("mkt_abc") != Credential.id_for("mkt_abd")
+
+
+def test_an_issued_credential_is_found_by_its_tokens_id() -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+
+    credential, token = Credential.issue(None, account)
+
+    assert isinstance(credential.id, UUID)
+    assert credential.id == Credential.id_for(token)
+    assert credential.account_id == account.id
+    assert credential.revoked is False
+
+
+def test_each_issued_token_is_new_and_prefixed() -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+
+    tokens = {Credential.issue(None, account)[1] for _ in range(5)}
+
+    assert len(tokens) == 5
+    assert all(t.startswith(TOKEN_PREFIX) and len(t) > len(TOKEN_PREFIX) + 32 for t in tokens)
+
+
+def test_the_token_is_not_recorded_in_any_event() -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+    credential, token = Credential.issue(None, account)
+    credential.revoke(None, "lost laptop")
+    secret = token.removeprefix(TOKEN_PREFIX)
+
+    recorded = [
+        repr(value) for event in credential.collect_events() for value in vars(event).values()
+    ]
+
+    assert recorded  # the issue and the revocation were both recorded
+    assert not any(secret in value for value in recorded)
+
+
+def test_revoking_a_credential_marks_it_revoked() -> None:
+    credential, _ = Credential.issue(None, Account.open(None, Role.BUYER, "Dana"))
+
+    credential.revoke(None, "lost laptop")
+
+    assert credential.revoked is True
+
+
+def test_a_revoked_credential_cannot_be_revoked_twice() -> None:
+    credential, _ = Credential.issue(None, Account.open(None, Role.BUYER, "Dana"))
+    credential.revoke(None, "lost laptop")
+    credential.collect_events()
+
+    with pytest.raises(WrongState):
+        credential.revoke(None, "again")
+
+    assert credential.collect_events() == []

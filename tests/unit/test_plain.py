@@ -1,0 +1,73 @@
+"""Plain, JSON-ready forms of event values for read models and responses."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from events.offerings import OfferingWithdrawn
+from events.plain import event_changes, iso_utc, to_plain
+from events.types import PriceUnit, Pricing, Subject, VolumeTier
+
+
+def test_a_decimal_becomes_a_string_keeping_its_cents() -> None:
+    assert to_plain(Decimal("42.50")) == "42.50"
+
+
+def test_an_enum_becomes_its_value() -> None:
+    assert to_plain(Subject.SOCIAL_STUDIES) == "social_studies"
+
+
+def test_a_date_becomes_an_iso_date() -> None:
+    assert to_plain(date(2024, 5, 1)) == "2024-05-01"
+
+
+def test_a_uuid_becomes_its_canonical_string() -> None:
+    value = UUID("12345678-1234-5678-1234-567812345678")
+
+    assert to_plain(value) == "12345678-1234-5678-1234-567812345678"
+
+
+def test_a_value_object_becomes_a_dict_with_nested_values_made_plain() -> None:
+    value = Pricing(
+        unit=PriceUnit.ONE_TIME,
+        list_price=Decimal("10.00"),
+        volume_tiers=(VolumeTier(min_quantity=5, unit_price=Decimal("9.50")),),
+    )
+
+    assert to_plain(value) == {
+        "unit": "one_time",
+        "list_price": "10.00",
+        "currency": "USD",
+        "volume_tiers": [{"min_quantity": 5, "unit_price": "9.50"}],
+    }
+
+
+def test_a_value_with_no_plain_form_is_refused() -> None:
+    with pytest.raises(TypeError):
+        to_plain(object())
+
+
+def test_event_changes_leave_out_the_bookkeeping_every_event_carries() -> None:
+    event = OfferingWithdrawn(
+        originator_id=UUID(int=1),
+        originator_version=3,
+        timestamp=datetime(2025, 6, 15, tzinfo=timezone.utc),
+        actor="operator",
+        reason="replaced",
+    )
+
+    assert event_changes(event) == {"reason": "replaced"}
+
+
+def test_a_naive_moment_is_taken_as_utc() -> None:
+    assert iso_utc(datetime(2025, 6, 15, 12, 0)) == "2025-06-15T12:00:00+00:00"
+
+
+def test_an_aware_moment_is_converted_to_utc() -> None:
+    moment = datetime(2025, 6, 15, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+
+    assert iso_utc(moment) == "2025-06-15T12:00:00+00:00"
