@@ -7,6 +7,7 @@ an FTS5 table, ``offering_search``, keyed by ``offerings.search_key``, maintaine
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
@@ -33,8 +34,7 @@ VALUE_TABLES = {
 def price_cents(pricing: dict[str, Any] | None) -> int | None:
     if not pricing:
         return None
-    whole, _, cents = str(pricing["list_price"]).partition(".")
-    return int(whole) * 100 + int((cents + "00")[:2])
+    return int((Decimal(pricing["list_price"]) * 100).to_integral_value())
 
 
 def offering_columns(document: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,7 @@ REQUIRED_TO_PUBLISH = (
     "pricing",
 )
 MAX_PRICE = Decimal("100000000")
+CENT = Decimal("0.01")
 MAX_TIERS = 10
 
 
@@ -210,7 +211,7 @@ def _money(field: str, value: Decimal) -> Decimal:
         raise invalid(field, f"must be at most {MAX_PRICE}")
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise invalid(field, "must have at most two decimal places (whole cents)")
-    return value
+    return value.quantize(CENT)  # "1E+2" is recorded as 100.00
 
 
 def _check_pricing(pricing: Pricing | None) -> Pricing | None:
@@ -223,9 +224,10 @@ def _check_pricing(pricing: Pricing | None) -> Pricing | None:
     if len(tiers) > MAX_TIERS:
         raise invalid("pricing.volume_tiers", f"at most {MAX_TIERS} tiers")
     previous = VolumeTier(min_quantity=1, unit_price=list_price)
+    checked: list[VolumeTier] = []
     for index, tier in enumerate(tiers):
         field = f"pricing.volume_tiers.{index}"
-        _money(f"{field}.unit_price", tier.unit_price)
+        tier = VolumeTier(tier.min_quantity, _money(f"{field}.unit_price", tier.unit_price))
         if tier.min_quantity <= previous.min_quantity:
             raise invalid(
                 f"{field}.min_quantity",
@@ -236,8 +238,11 @@ def _check_pricing(pricing: Pricing | None) -> Pricing | None:
                 f"{field}.unit_price",
                 "must not exceed the list price or the price of a smaller tier",
             )
+        checked.append(tier)
         previous = tier
-    return Pricing(unit=pricing.unit, list_price=list_price, currency="USD", volume_tiers=tiers)
+    return Pricing(
+        unit=pricing.unit, list_price=list_price, currency="USD", volume_tiers=tuple(checked)
+    )
 
 
 def _check_evidence(evidence: Evidence | None) -> Evidence | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from events.types import Delivery, GradeBand, Interoperability, ModelType, PriceUnit, Subject
+from marketplace.domain.offerings import MAX_PRICE
 from marketplace.web.schemas.common import DecimalString, PageArgsSchema, one_of
 from marketplace.web.schemas.offerings import OfferingCardSchema
 from projections.search import FACETS, SORTS
@@ -32,7 +33,9 @@ class CatalogArgsSchema(PageArgsSchema):
     evidence_tier = _many(validate.OneOf(EVIDENCE_TIERS), "Any of these ESSA tiers, or none.")
     price_unit = _many(one_of(PriceUnit), "Any of these price units.")
     max_price = DecimalString(
-        load_default=None, metadata={"description": "Highest list price in USD, e.g. 25.00."}
+        load_default=None,
+        validate=validate.Range(min=0, max=MAX_PRICE),
+        metadata={"description": "Highest list price in USD, e.g. 25.00."},
     )
     sort = fields.String(
         load_default=None,

@@ -1,0 +1,129 @@
+"""Purchase thresholds as data with effective dates, and the procurement method they require.
+
+PRODUCT rule 1: the method follows from the total value and the thresholds in force on the
+solicitation's date. Federal values come from 2 CFR 200.1 and 200.320 (raised from 2025-10-01);
+a consortium may set stricter (lower) local values, which win where they are lower.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Iterable
+
+from events.types import Justification, NoncompetitiveCase, ProcurementMethod, Thresholds
+from marketplace.domain import validation
+from marketplace.domain.errors import InvalidValue, invalid
+
+FEDERAL_THRESHOLDS: tuple[Thresholds, ...] = (
+    Thresholds(date(2018, 6, 20), Decimal("10000"), Decimal("250000")),
+    Thresholds(date(2025, 10, 1), Decimal("15000"), Decimal("350000")),
+)
+
+FORMAL_METHODS = frozenset({ProcurementMethod.COMPETITIVE_PROPOSALS, ProcurementMethod.SEALED_BIDS})
+PRICE_RANKED_METHODS = frozenset(
+    {ProcurementMethod.SEALED_BIDS, ProcurementMethod.REQUEST_FOR_QUOTES}
+)
+_RANK = {
+    ProcurementMethod.DIRECT_PURCHASE: 0,
+    ProcurementMethod.REQUEST_FOR_QUOTES: 1,
+    ProcurementMethod.COMPETITIVE_PROPOSALS: 2,
+    ProcurementMethod.SEALED_BIDS: 2,
+}
+SOLICITATION_CASES = frozenset(NoncompetitiveCase) - {NoncompetitiveCase.MICRO_PURCHASE}
+MIN_QUOTES = 3  # local policy: a request for quotes goes to at least three providers
+
+
+def in_force(schedule: Iterable[Thresholds], on: date) -> Thresholds | None:
+    current = None
+    for thresholds in sorted(schedule, key=lambda t: t.effective_from):
+        if thresholds.effective_from <= on:
+            current = thresholds
+    return current
+
+
+def thresholds_on(on: date, local_schedule: Iterable[Thresholds] = ()) -> Thresholds:
+    """The thresholds in force on a day: federal, lowered where a local value is stricter."""
+    federal = in_force(FEDERAL_THRESHOLDS, on)
+    if federal is None:
+        raise invalid("date", f"no purchase thresholds are recorded for {on.isoformat()}")
+    local = in_force(local_schedule, on)
+    if local is None:
+        return Thresholds(on, federal.micro_purchase, federal.simplified_acquisition)
+    return Thresholds(
+        on,
+        min(federal.micro_purchase, local.micro_purchase),
+        min(federal.simplified_acquisition, local.simplified_acquisition),
+    )
+
+
+def required_method(value: Decimal, thresholds: Thresholds) -> ProcurementMethod:
+    """At or below micro-purchase: direct purchase; up to simplified acquisition: quotes;
+    above: a formal method (competitive proposals or sealed bids)."""
+    if value <= thresholds.micro_purchase:
+        return ProcurementMethod.DIRECT_PURCHASE
+    if value <= thresholds.simplified_acquisition:
+        return ProcurementMethod.REQUEST_FOR_QUOTES
+    return ProcurementMethod.COMPETITIVE_PROPOSALS
+
+
+def is_formal(method: ProcurementMethod) -> bool:
+    return method in FORMAL_METHODS
+
+
+def check_solicitation_method(
+    chosen: ProcurementMethod, required: ProcurementMethod, justification: Justification | None
+) -> None:
+    """A buyer may choose a stricter method than the value requires, never a looser one;
+    noncompetitive only with a justification from the allowed cases."""
+    if chosen is ProcurementMethod.DIRECT_PURCHASE:
+        raise invalid("method", "a direct purchase is ordered from the catalog, not solicited")
+    if chosen is ProcurementMethod.NONCOMPETITIVE:
+        check_justification(justification, SOLICITATION_CASES)
+        return
+    if _RANK[chosen] < _RANK[required]:
+        raise InvalidValue(
+            f"method: the estimated value requires {required.value} or stricter, "
+            f"not {chosen.value}",
+            {"method": [f"the estimated value requires {required.value} or stricter"]},
+        )
+
+
+def check_justification(
+    justification: Justification | None, allowed: Iterable[NoncompetitiveCase]
+) -> Justification:
+    if justification is None:
+        raise invalid("justification", "a noncompetitive procurement needs a recorded justification")
+    allowed = frozenset(allowed)
+    if justification.case not in allowed:
+        names = ", ".join(sorted(c.value for c in allowed))
+        raise invalid("justification.case", f"must be one of the allowed cases: {names}")
+    explanation = validation.required_text(
+        "justification.explanation", justification.explanation, max_length=5000
+    )
+    if len(explanation) < 20:
+        raise invalid("justification.explanation", "must state the facts (at least 20 characters)")
+    return Justification(case=justification.case, explanation=explanation)
+
+
+def check_local_thresholds(thresholds: Thresholds) -> Thresholds:
+    """Local thresholds must be positive, ordered, and no looser than federal ones that day."""
+    if thresholds.micro_purchase <= 0 or thresholds.simplified_acquisition <= 0:
+        raise invalid("thresholds", "must be positive amounts")
+    if thresholds.micro_purchase >= thresholds.simplified_acquisition:
+        raise invalid("thresholds.micro_purchase", "must be below the simplified acquisition threshold")
+    federal = in_force(FEDERAL_THRESHOLDS, thresholds.effective_from)
+    if federal is None:
+        raise invalid("thresholds.effective_from", "is before any federal threshold on record")
+    problems: dict[str, list[str]] = {}
+    if thresholds.micro_purchase > federal.micro_purchase:
+        problems["thresholds.micro_purchase"] = [
+            f"must not exceed the federal {federal.micro_purchase} in force on that date"
+        ]
+    if thresholds.simplified_acquisition > federal.simplified_acquisition:
+        problems["thresholds.simplified_acquisition"] = [
+            f"must not exceed the federal {federal.simplified_acquisition} in force on that date"
+        ]
+    if problems:
+        raise InvalidValue("local thresholds may only be stricter than federal ones", problems)
+    return thresholds
