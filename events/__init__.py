@@ -4,7 +4,15 @@ Importing this package registers every topic, so stored events can be read back 
 their classes live in today.
 """
 
-from events import accounts, idempotency, offerings, providers  # noqa: F401  (registers topics)
+from events import (  # noqa: F401  (importing registers the topics)
+    accounts,
+    contracts,
+    districts,
+    idempotency,
+    offerings,
+    providers,
+    solicitations,
+)
 from events.base import SYSTEM_ACTOR, MarketplaceCreated, MarketplaceEvent, now, set_clock
 from events.transcodings import register_transcodings
 

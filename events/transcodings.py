@@ -61,6 +61,10 @@ ENUMS: dict[str, type[Enum]] = {
     "delivery": types.Delivery,
     "interoperability": types.Interoperability,
     "price_unit": types.PriceUnit,
+    "procurement_method": types.ProcurementMethod,
+    "noncompetitive_case": types.NoncompetitiveCase,
+    "joining_policy": types.JoiningPolicy,
+    "contract_type": types.ContractType,
 }
 
 VALUE_OBJECTS: dict[str, type] = {
@@ -69,6 +73,13 @@ VALUE_OBJECTS: dict[str, type] = {
     "volume_tier": types.VolumeTier,
     "pricing": types.Pricing,
     "evidence": types.Evidence,
+    "thresholds": types.Thresholds,
+    "criterion": types.Criterion,
+    "seats": types.Seats,
+    "need_line": types.NeedLine,
+    "justification": types.Justification,
+    "score": types.Score,
+    "cost_share": types.CostShare,
 }
 
 

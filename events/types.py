@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from uuid import UUID
 
 
 class Role(Enum):
@@ -114,3 +115,97 @@ class Evidence:
     study_url: str
     study_date: date
     study_title: str | None = None
+
+
+# Procurement ----------------------------------------------------------------------------------
+
+
+class ProcurementMethod(Enum):
+    DIRECT_PURCHASE = "direct_purchase"
+    REQUEST_FOR_QUOTES = "request_for_quotes"
+    COMPETITIVE_PROPOSALS = "competitive_proposals"
+    SEALED_BIDS = "sealed_bids"
+    NONCOMPETITIVE = "noncompetitive"
+
+
+class NoncompetitiveCase(Enum):
+    """The cases 2 CFR 200.320(c) allows for a noncompetitive procurement."""
+
+    MICRO_PURCHASE = "micro_purchase"
+    SINGLE_SOURCE = "single_source"
+    EMERGENCY = "emergency"
+    AGENCY_APPROVAL = "agency_approval"
+    INADEQUATE_COMPETITION = "inadequate_competition"
+
+
+class JoiningPolicy(Enum):
+    """Who may join the resulting contract later, without a new solicitation."""
+
+    NONE = "none"
+    CONSORTIUM_MEMBERS = "consortium_members"
+    ANY_DISTRICT = "any_district"
+
+
+class ContractType(Enum):
+    FIRM_FIXED_PRICE = "firm_fixed_price"
+    FIXED_UNIT_PRICE = "fixed_unit_price"
+    TIME_AND_MATERIALS = "time_and_materials"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Purchase thresholds in USD in force from ``effective_from``."""
+
+    effective_from: date
+    micro_purchase: Decimal
+    simplified_acquisition: Decimal
+
+
+@dataclass(frozen=True)
+class Criterion:
+    name: str
+    weight: int
+    is_price: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Seats:
+    """A member district's demand (or allocation) in seats."""
+
+    district_id: UUID
+    seats: int
+
+
+@dataclass(frozen=True)
+class NeedLine:
+    """One line of a solicitation's need: a category or named catalog offerings, with demand."""
+
+    description: str
+    category: Subject | None
+    offering_ids: tuple[UUID, ...]
+    demand: tuple[Seats, ...]
+
+
+@dataclass(frozen=True)
+class Justification:
+    """Why a noncompetitive procurement (or award) is allowed: an allowed case and its facts."""
+
+    case: NoncompetitiveCase
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Score:
+    criterion: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class CostShare:
+    """A member district's allocation on a contract and what it pays."""
+
+    district_id: UUID
+    seats: int
+    unit_price: Decimal
+    amount: Decimal

@@ -1,0 +1,157 @@
+"""A consortium's joint solicitation, from draft to award, and the proposals answering it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from events.base import MarketplaceCreated, MarketplaceEvent
+from events.types import (
+    Criterion,
+    JoiningPolicy,
+    Justification,
+    NeedLine,
+    Pricing,
+    ProcurementMethod,
+    Score,
+    Thresholds,
+)
+
+
+class SolicitationDrafted(MarketplaceCreated):
+    TOPIC = "marketplace.Solicitation.Drafted"
+    consortium_id: UUID
+    title: str
+    description: str | None
+    lines: tuple[NeedLine, ...]
+    estimated_value: Decimal
+    thresholds: Thresholds
+    required_method: ProcurementMethod
+    method: ProcurementMethod
+    justification: Justification | None
+    criteria: tuple[Criterion, ...]
+    questions_due: datetime
+    proposals_due: datetime
+    joining_policy: JoiningPolicy
+    invited_provider_ids: tuple[UUID, ...]
+
+
+class SolicitationRevised(MarketplaceEvent):
+    """A draft's fields changed (names as in ``SolicitationDrafted``)."""
+
+    TOPIC = "marketplace.Solicitation.Revised"
+    changes: dict[str, Any]
+
+
+class SolicitationPublished(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.Published"
+
+
+class SolicitationAmended(MarketplaceEvent):
+    """A change after publication, with its rationale: dates, criteria, description."""
+
+    TOPIC = "marketplace.Solicitation.Amended"
+    changes: dict[str, Any]
+    rationale: str
+
+
+class QuestionAsked(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.QuestionAsked"
+    question_id: UUID
+    text: str
+
+
+class QuestionAnswered(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.QuestionAnswered"
+    question_id: UUID
+    answer: str
+
+
+class EvaluatorNamed(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.EvaluatorNamed"
+    account_id: UUID
+
+
+class SolicitationClosed(MarketplaceEvent):
+    """The deadline passed: proposals are opened. Recorded by the scheduler."""
+
+    TOPIC = "marketplace.Solicitation.Closed"
+    opened_proposal_ids: tuple[UUID, ...]
+
+
+class ProposalDeclaredNonresponsive(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.ProposalDeclaredNonresponsive"
+    proposal_id: UUID
+    reason: str
+
+
+class SolicitationEvaluated(MarketplaceEvent):
+    """The ranking: each responsive proposal with its weighted total (or price), best first."""
+
+    TOPIC = "marketplace.Solicitation.Evaluated"
+    ranking: tuple[dict[str, Any], ...]
+
+
+class SolicitationAwarded(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.Awarded"
+    contract_id: UUID
+    proposal_id: UUID
+
+
+class SolicitationAwardCancelled(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.AwardCancelled"
+    contract_id: UUID
+    reason: str
+
+
+class SolicitationCancelled(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.Cancelled"
+    reason: str
+
+
+class SolicitationDeclaredUnsuccessful(MarketplaceEvent):
+    TOPIC = "marketplace.Solicitation.DeclaredUnsuccessful"
+    reason: str
+
+
+# Proposals -------------------------------------------------------------------------------------
+
+
+class ProposalSubmitted(MarketplaceCreated):
+    TOPIC = "marketplace.Proposal.Submitted"
+    solicitation_id: UUID
+    provider_id: UUID
+    offering_ids: tuple[UUID, ...]
+    pricing: Pricing
+    narrative: str
+
+
+class ProposalRevised(MarketplaceEvent):
+    TOPIC = "marketplace.Proposal.Revised"
+    changes: dict[str, Any]
+
+
+class ProposalWithdrawn(MarketplaceEvent):
+    TOPIC = "marketplace.Proposal.Withdrawn"
+    reason: str | None
+
+
+# Evaluations -----------------------------------------------------------------------------------
+
+
+class ConflictOfInterestAttested(MarketplaceCreated):
+    """An evaluator's attestation: the evaluation of one solicitation by one evaluator begins."""
+
+    TOPIC = "marketplace.Evaluation.ConflictOfInterestAttested"
+    solicitation_id: UUID
+    evaluator_id: UUID
+    statement: str
+
+
+class ProposalScored(MarketplaceEvent):
+    TOPIC = "marketplace.Evaluation.ProposalScored"
+    proposal_id: UUID
+    scores: tuple[Score, ...]
+    comment: str | None
