@@ -17,6 +17,7 @@ class ContractAwarded(MarketplaceCreated):
     TOPIC = "marketplace.Contract.Awarded"
     solicitation_id: UUID | None
     consortium_id: UUID | None
+    lead_district_id: UUID
     provider_id: UUID
     proposal_id: UUID | None
     offering_ids: tuple[UUID, ...]

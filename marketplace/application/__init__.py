@@ -1,4 +1,4 @@
-"""Use cases on the event-sourced application: load, call the domain, save.
+"""The event-sourced application: use cases (one module per area) over one store.
 
 A command runs inside a ``CommandContext`` (set by the web layer or the CLI). Saving inside a
 context does two more things: it adds the idempotency receipt, if the request carried a key, to the
@@ -18,10 +18,9 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 
 import events
-from events.types import Contact, OrganizationIdentifier, Role
 from marketplace.config import APPLICATION_NAME
-from marketplace.domain.accounts import Account, Credential
-from marketplace.domain.errors import NotFound, StaleVersion
+from marketplace.domain.accounts import Account
+from marketplace.domain.errors import NotFound
 from marketplace.domain.idempotency import IdempotencyReceipt
 from marketplace.domain.offerings import Offering
 from marketplace.domain.providers import Provider
@@ -54,7 +53,7 @@ def command_context(receipt: PendingReceipt | None = None) -> Iterator[CommandCo
         _command.reset(token)
 
 
-class Marketplace(Application):
+class MarketplaceBase(Application):
     name = APPLICATION_NAME
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -105,97 +104,23 @@ class Marketplace(Application):
     def load(self, aggregate_id: UUID, version: int | None = None) -> Any:
         return self.repository.get(aggregate_id, version=version)
 
+    def load_optional(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
     def find_receipt(self, actor: str, key: str) -> IdempotencyReceipt | None:
         try:
             return self.repository.get(IdempotencyReceipt.id_for(actor, key))
         except AggregateNotFoundError:
             return None
 
-    # Accounts ------------------------------------------------------------------------------
 
-    def authenticate(self, token: str) -> Account | None:
-        """The account a bearer token belongs to, or None for an unknown or revoked token."""
-        try:
-            credential = self.repository.get(Credential.id_for(token))
-        except AggregateNotFoundError:
-            return None
-        if not isinstance(credential, Credential) or credential.revoked:
-            return None
-        return self.get_account(credential.account_id)
 
-    def open_account(
-        self, by: Account | None, role: Role, name: str, organization_id: UUID | None = None
-    ) -> tuple[Account, str]:
-        """Open an account with its first token; the token is returned here and never again."""
-        if organization_id is not None:
-            self.get_provider(organization_id)  # the only kind of organization so far
-        account = Account.open(by, role, name, organization_id)
-        credential, token = Credential.issue(by, account)
-        self.save(account, credential)
-        return account, token
+from marketplace.application.catalog import CatalogUseCases  # noqa: E402
+from marketplace.application.procurement import ProcurementUseCases  # noqa: E402
 
-    # Providers -----------------------------------------------------------------------------
 
-    def register_provider(
-        self,
-        by: Account,
-        legal_name: str,
-        identifier: OrganizationIdentifier,
-        website: str | None,
-        contact: Contact,
-    ) -> Provider:
-        provider = Provider.register(by, legal_name, identifier, website, contact)
-        self.save(provider, by)
-        return provider
-
-    # Offerings -----------------------------------------------------------------------------
-
-    def draft_offering(self, by: Account, details: dict[str, Any]) -> Offering:
-        offering = Offering.draft(by, details)
-        self.save(offering)
-        return offering
-
-    def revise_offering(
-        self,
-        by: Account,
-        offering_id: UUID,
-        changes: dict[str, Any],
-        expected_version: int | None = None,
-    ) -> Offering:
-        offering = self._get_expected(by, offering_id, expected_version)
-        offering.revise(by, changes)
-        self.save(offering)
-        return offering
-
-    def publish_offering(
-        self, by: Account, offering_id: UUID, expected_version: int | None = None
-    ) -> Offering:
-        offering = self._get_expected(by, offering_id, expected_version)
-        offering.publish(by)
-        self.save(offering)
-        return offering
-
-    def withdraw_offering(
-        self,
-        by: Account,
-        offering_id: UUID,
-        reason: str | None = None,
-        expected_version: int | None = None,
-    ) -> Offering:
-        offering = self._get_expected(by, offering_id, expected_version)
-        offering.withdraw(by, reason)
-        self.save(offering)
-        return offering
-
-    def _get_expected(
-        self, by: Account, offering_id: UUID, expected_version: int | None
-    ) -> Offering:
-        offering = self.get_offering(offering_id)
-        if not offering.is_visible_to(by):  # another provider's draft: as if it did not exist
-            raise NotFound(f"offering {offering_id} not found")
-        if expected_version is not None and offering.version != expected_version:
-            raise StaleVersion(
-                f"offering {offering_id} is at version {offering.version}, "
-                f"not {expected_version}: reload it and retry"
-            )
-        return offering
+class Marketplace(CatalogUseCases, ProcurementUseCases, MarketplaceBase):
+    name = APPLICATION_NAME

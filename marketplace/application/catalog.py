@@ -1,0 +1,115 @@
+"""Use cases for accounts, providers and offerings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from events.types import Contact, OrganizationIdentifier, Role
+from marketplace.domain.accounts import Account, Credential
+from marketplace.domain.districts import District
+from marketplace.domain.errors import NotFound, StaleVersion
+from marketplace.domain.offerings import Offering
+from marketplace.domain.providers import Provider
+
+if TYPE_CHECKING:
+    from marketplace.application import MarketplaceBase as _Base
+else:
+    _Base = object
+
+
+class CatalogUseCases(_Base):
+    # Accounts ------------------------------------------------------------------------------
+
+    def authenticate(self, token: str) -> Account | None:
+        """The account a bearer token belongs to, or None for an unknown or revoked token."""
+        try:
+            credential = self.repository.get(Credential.id_for(token))
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(credential, Credential) or credential.revoked:
+            return None
+        return self.get_account(credential.account_id)
+
+    def open_account(
+        self, by: Account | None, role: Role, name: str, organization_id: UUID | None = None
+    ) -> tuple[Account, str]:
+        """Open an account with its first token; the token is returned here and never again."""
+        if organization_id is not None:
+            self.get_organization(organization_id)
+        account = Account.open(by, role, name, organization_id)
+        credential, token = Credential.issue(by, account)
+        self.save(account, credential)
+        return account, token
+
+    # Providers -----------------------------------------------------------------------------
+
+    def register_provider(
+        self,
+        by: Account,
+        legal_name: str,
+        identifier: OrganizationIdentifier,
+        website: str | None,
+        contact: Contact,
+    ) -> Provider:
+        provider = Provider.register(by, legal_name, identifier, website, contact)
+        self.save(provider, by)
+        return provider
+
+    # Offerings -----------------------------------------------------------------------------
+
+    def draft_offering(self, by: Account, details: dict[str, Any]) -> Offering:
+        offering = Offering.draft(by, details)
+        self.save(offering)
+        return offering
+
+    def revise_offering(
+        self,
+        by: Account,
+        offering_id: UUID,
+        changes: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> Offering:
+        offering = self._get_expected(by, offering_id, expected_version)
+        offering.revise(by, changes)
+        self.save(offering)
+        return offering
+
+    def publish_offering(
+        self, by: Account, offering_id: UUID, expected_version: int | None = None
+    ) -> Offering:
+        offering = self._get_expected(by, offering_id, expected_version)
+        offering.publish(by)
+        self.save(offering)
+        return offering
+
+    def withdraw_offering(
+        self,
+        by: Account,
+        offering_id: UUID,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> Offering:
+        offering = self._get_expected(by, offering_id, expected_version)
+        offering.withdraw(by, reason)
+        self.save(offering)
+        return offering
+
+    def _get_expected(
+        self, by: Account, offering_id: UUID, expected_version: int | None
+    ) -> Offering:
+        offering = self.get_offering(offering_id)
+        if not offering.is_visible_to(by):  # another provider's draft: as if it did not exist
+            raise NotFound(f"offering {offering_id} not found")
+        if expected_version is not None and offering.version != expected_version:
+            raise StaleVersion(
+                f"offering {offering_id} is at version {offering.version}, "
+                f"not {expected_version}: reload it and retry"
+            )
+        return offering
+
+    def get_organization(self, organization_id: UUID) -> Provider | District:
+        found = self.load_optional(organization_id)
+        if not isinstance(found, (Provider, District)):
+            raise NotFound(f"organization {organization_id} not found (a provider or a district)")
+        return found

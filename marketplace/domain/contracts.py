@@ -1,0 +1,232 @@
+"""The contract an award creates: one award path for every method, priced at the volume tier the
+pooled seats reach, with each member district's allocation and cost share (they sum exactly to
+the contract value). Signed by the provider; amended, renewed, terminated by events; an award is
+corrected by cancelling it (before signature) and awarding again, never edited in place. Other
+districts may join an active contract when its solicitation allowed it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from events import MarketplaceEvent
+from events.contracts import (
+    ContractAmended,
+    ContractAwardCancelled,
+    ContractAwarded,
+    ContractRenewed,
+    ContractSigned,
+    ContractTerminated,
+    DistrictJoinedContract,
+)
+from events.types import CostShare, JoiningPolicy, Role
+from marketplace.domain import validation
+from marketplace.domain.accounts import Account
+from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
+
+CENT = Decimal("0.01")
+
+
+class ContractStatus(Enum):
+    AWAITING_SIGNATURE = "awaiting_signature"
+    ACTIVE = "active"
+    TERMINATED = "terminated"
+    CANCELLED = "cancelled"
+
+
+def cost_shares(seats_by_district: dict[UUID, int], unit_price: Decimal) -> tuple[CostShare, ...]:
+    """Each district pays its seats at the pooled unit price: whole cents, so the shares add up
+    to the contract value exactly, with nothing to round or redistribute."""
+    return tuple(
+        CostShare(district_id, seats, unit_price, (unit_price * seats).quantize(CENT))
+        for district_id, seats in sorted(seats_by_district.items(), key=lambda item: str(item[0]))
+    )
+
+
+class Contract(Aggregate):
+    TOPIC = "marketplace.Contract"
+    Event = MarketplaceEvent
+    Created = ContractAwarded
+
+    @classmethod
+    def award(
+        cls,
+        by: Account,
+        *,
+        lead_district_id: UUID,
+        seats_by_district: dict[UUID, int],
+        unit_price: Decimal,
+        **record: Any,
+    ) -> Contract:
+        """Record an award and create its contract; the caller has checked the award rules."""
+        by.require_role(Role.BUYER)
+        if not by.acts_for(lead_district_id):
+            raise NotAllowed("only a buyer of the lead district can award")
+        if not seats_by_district or any(s <= 0 for s in seats_by_district.values()):
+            raise invalid("allocations", "every party district needs at least one seat")
+        allocations = cost_shares(seats_by_district, unit_price)
+        return cls._create(
+            ContractAwarded,
+            id=uuid4(),
+            actor=str(by.id),
+            lead_district_id=lead_district_id,
+            unit_price=unit_price,
+            allocations=allocations,
+            total_value=sum((a.amount for a in allocations), Decimal("0.00")),
+            **record,
+        )
+
+    def sign(self, by: Account, signatory: str) -> None:
+        by.require_role(Role.PROVIDER)
+        if not by.acts_for(self.provider_id):
+            raise NotAllowed("only the awarded provider signs its contract")
+        self._require(ContractStatus.AWAITING_SIGNATURE, "signed")
+        self.trigger_event(
+            ContractSigned,
+            actor=str(by.id),
+            signatory=validation.required_text("signatory", signatory, max_length=200),
+        )
+
+    def amend(self, by: Account, unit_price: Decimal | None, term_end: date | None, rationale: str) -> None:
+        self._require_buyer(by)
+        self._require(ContractStatus.ACTIVE, "amended")
+        rationale = validation.required_text("rationale", rationale, max_length=5000)
+        changes: dict[str, Any] = {}
+        if unit_price is not None and unit_price != self.unit_price:
+            if unit_price < 0 or unit_price.as_tuple().exponent < -2:  # type: ignore[operator]
+                raise invalid("unit_price", "must be zero or more, in whole cents")
+            shares = cost_shares({a.district_id: a.seats for a in self.allocations}, unit_price)
+            changes.update(
+                unit_price=unit_price,
+                allocations=shares,
+                total_value=sum((a.amount for a in shares), Decimal("0.00")),
+            )
+        if term_end is not None and term_end != self.term_end:
+            if term_end <= self.term_start:
+                raise invalid("term_end", "must be after the term's start")
+            changes["term_end"] = term_end
+        if not changes:
+            raise invalid("changes", "the amendment changes nothing")
+        self.trigger_event(ContractAmended, actor=str(by.id), changes=changes, rationale=rationale)
+
+    def renew(self, by: Account, term_end: date, rationale: str) -> None:
+        self._require_buyer(by)
+        self._require(ContractStatus.ACTIVE, "renewed")
+        if term_end <= self.term_end:
+            raise invalid("term_end", f"a renewal extends the term beyond {self.term_end.isoformat()}")
+        self.trigger_event(
+            ContractRenewed,
+            actor=str(by.id),
+            term_end=term_end,
+            rationale=validation.required_text("rationale", rationale, max_length=5000),
+        )
+
+    def terminate(self, by: Account, reason: str) -> None:
+        self._require_buyer(by)
+        if self.status not in (ContractStatus.ACTIVE, ContractStatus.AWAITING_SIGNATURE):
+            raise WrongState(f"a {self.status.value} contract cannot be terminated")
+        self.trigger_event(
+            ContractTerminated,
+            actor=str(by.id),
+            reason=validation.required_text("reason", reason, max_length=5000),
+        )
+
+    def cancel_award(self, by: Account, reason: str) -> None:
+        self._require_buyer(by)
+        if self.status is not ContractStatus.AWAITING_SIGNATURE:
+            raise WrongState("a signed contract is terminated, not cancelled; an award can be cancelled only before signature")
+        self.trigger_event(ContractAwardCancelled, actor=str(by.id), reason=reason)
+
+    def join(
+        self,
+        by: Account,
+        district_id: UUID,
+        seats: int,
+        offering_id: UUID,
+        member_ids: list[UUID],
+        today: date,
+    ) -> CostShare:
+        """Another district joins the active contract, as its solicitation allowed."""
+        by.require_role(Role.BUYER)
+        if not by.acts_for(district_id):
+            raise NotAllowed("only a buyer of the joining district can join it to a contract")
+        self._require(ContractStatus.ACTIVE, "joined")
+        if self.joining_policy is JoiningPolicy.NONE:
+            raise NotAllowed("this contract's solicitation did not allow other districts to join")
+        if self.joining_policy is JoiningPolicy.CONSORTIUM_MEMBERS and district_id not in member_ids:
+            raise NotAllowed("only member districts of the consortium may join this contract")
+        if any(a.district_id == district_id for a in self.allocations):
+            raise WrongState("this district is already party to the contract")
+        if offering_id not in self.offering_ids:
+            raise invalid("offering_id", "outside the contract's scope: not one of its offerings")
+        if not self.term_start <= today <= self.term_end:
+            raise WrongState("the contract's term is not running")
+        if seats <= 0:
+            raise invalid("seats", "must be at least 1")
+        share = cost_shares({district_id: seats}, self.unit_price)[0]
+        self.trigger_event(DistrictJoinedContract, actor=str(by.id), share=share)
+        return share
+
+    def is_party(self, account: Account | None) -> bool:
+        return account is not None and any(account.acts_for(a.district_id) for a in self.allocations)
+
+    def _require_buyer(self, by: Account) -> None:
+        by.require_role(Role.BUYER)
+        if not by.acts_for(self.lead_district_id):
+            raise NotAllowed("only a buyer of the lead district manages this contract")
+
+    def _require(self, status: ContractStatus, doing: str) -> None:
+        if self.status is not status:
+            raise WrongState(f"only a contract {status.value.replace('_', ' ')} can be {doing}; this one is {self.status.value}")
+
+    @singledispatchmethod
+    def when(self, event: MarketplaceEvent) -> None:
+        raise NotImplementedError(type(event))
+
+    @when.register
+    def _(self, event: ContractAwarded) -> None:
+        for name, value in vars(event).items():
+            if name not in ("originator_id", "originator_version", "timestamp", "originator_topic", "actor"):
+                setattr(self, name, tuple(value) if isinstance(value, list) else value)
+        self.status = ContractStatus.AWAITING_SIGNATURE
+        self.awarded_at = event.timestamp
+        self.signatory: str | None = None
+        self.signed_at = None
+        self.end_reason: str | None = None
+
+    @when.register
+    def _(self, event: ContractSigned) -> None:
+        self.status = ContractStatus.ACTIVE
+        self.signatory = event.signatory
+        self.signed_at = event.timestamp
+
+    @when.register
+    def _(self, event: ContractAmended) -> None:
+        for name, value in event.changes.items():
+            setattr(self, name, tuple(value) if isinstance(value, list) else value)
+
+    @when.register
+    def _(self, event: ContractRenewed) -> None:
+        self.term_end = event.term_end
+
+    @when.register
+    def _(self, event: ContractTerminated) -> None:
+        self.status = ContractStatus.TERMINATED
+        self.end_reason = event.reason
+
+    @when.register
+    def _(self, event: ContractAwardCancelled) -> None:
+        self.status = ContractStatus.CANCELLED
+        self.end_reason = event.reason
+
+    @when.register
+    def _(self, event: DistrictJoinedContract) -> None:
+        self.allocations = (*self.allocations, event.share)
+        self.total_value = self.total_value + event.share.amount
