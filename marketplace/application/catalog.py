@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from events.types import Contact, OrganizationIdentifier, Role
 from marketplace.domain.accounts import Account, Credential
 from marketplace.domain.districts import District
