@@ -22,6 +22,18 @@ db_cli = AppGroup("db", help="The database: migrations and the event store's tab
 accounts_cli = AppGroup("accounts", help="Accounts and their tokens.")
 projections_cli = AppGroup("projections", help="Read models: run, rebuild, status.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
+procurement_cli = AppGroup("procurement", help="Procurement: timed transitions.")
+
+
+@procurement_cli.command("tick")
+def procurement_tick() -> None:
+    """Close every solicitation whose deadline has passed, recording the proposals opened."""
+    from marketplace.scheduler import close_due_solicitations
+
+    closed = close_due_solicitations(services())
+    click.echo(f"closed {len(closed)} solicitation(s)")
+    for solicitation_id in closed:
+        click.echo(str(solicitation_id))
 
 
 @db_cli.command("upgrade")
@@ -82,8 +94,14 @@ def projections_run() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    from marketplace.scheduler import close_due_solicitations
+
     click.echo(f"projection worker {os.getpid()} running", err=True)
-    svc.runner.run_forever(svc.settings.projection_poll_seconds, stop.is_set)
+    svc.runner.run_forever(
+        svc.settings.projection_poll_seconds,
+        stop.is_set,
+        every_minute=lambda: close_due_solicitations(svc),
+    )
     click.echo("projection worker stopped", err=True)
 
 
@@ -136,6 +154,6 @@ def serve(host: str, port: str, workers: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, accounts_cli, projections_cli, demo_cli):
+    for group in (db_cli, accounts_cli, projections_cli, demo_cli, procurement_cli):
         app.cli.add_command(group)
     app.cli.add_command(serve)

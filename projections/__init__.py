@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from projections.catalog import CatalogProjection
 from projections.history import HistoryProjection
+from projections.procurement import ProcurementProjection
 from projections.runner import Projection, ProjectionRunner
 
 
 def all_projections() -> list[Projection]:
-    return [CatalogProjection(), HistoryProjection()]
+    return [CatalogProjection(), HistoryProjection(), ProcurementProjection()]
 
 
 __all__ = ["Projection", "ProjectionRunner", "all_projections"]

@@ -1,7 +1,8 @@
 """Every event of the aggregates whose history is public: type, time, actor and what it said.
 
 Accounts, credentials and idempotency receipts are left out: they are not public record and a
-credential's history would only show account ids.
+credential's history would only show account ids. Proposals are sealed until the deadline (PRODUCT
+rule 3) and evaluations (attestations, scores) are confidential, so none of their events is here.
 """
 
 from __future__ import annotations
@@ -10,9 +11,41 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
+from events.contracts import (
+    ContractAmended,
+    ContractAwardCancelled,
+    ContractAwarded,
+    ContractRenewed,
+    ContractSigned,
+    ContractTerminated,
+    DistrictJoinedContract,
+)
+from events.districts import (
+    ConsortiumFormed,
+    ConsortiumMemberJoined,
+    ConsortiumMemberLeft,
+    ConsortiumThresholdsSet,
+    DistrictRegistered,
+)
 from events.offerings import OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.plain import event_changes
 from events.providers import ProviderRegistered
+from events.solicitations import (
+    EvaluatorNamed,
+    ProposalDeclaredNonresponsive,
+    QuestionAnswered,
+    QuestionAsked,
+    SolicitationAmended,
+    SolicitationAwardCancelled,
+    SolicitationAwarded,
+    SolicitationCancelled,
+    SolicitationClosed,
+    SolicitationDeclaredUnsuccessful,
+    SolicitationDrafted,
+    SolicitationEvaluated,
+    SolicitationPublished,
+    SolicitationRevised,
+)
 from projections.runner import Handler, Projection
 from projections.tables import event_history
 
@@ -22,7 +55,49 @@ PUBLIC_EVENTS = (
     OfferingRevised,
     OfferingPublished,
     OfferingWithdrawn,
+    DistrictRegistered,
+    ConsortiumFormed,
+    ConsortiumMemberJoined,
+    ConsortiumMemberLeft,
+    ConsortiumThresholdsSet,
+    SolicitationDrafted,
+    SolicitationRevised,
+    SolicitationPublished,
+    SolicitationAmended,
+    QuestionAsked,
+    QuestionAnswered,
+    EvaluatorNamed,
+    SolicitationClosed,
+    ProposalDeclaredNonresponsive,
+    SolicitationEvaluated,
+    SolicitationAwarded,
+    SolicitationAwardCancelled,
+    SolicitationCancelled,
+    SolicitationDeclaredUnsuccessful,
+    ContractAwarded,
+    ContractSigned,
+    ContractAmended,
+    ContractRenewed,
+    ContractTerminated,
+    ContractAwardCancelled,
+    DistrictJoinedContract,
 )
+
+# Public, but not everything in them: which provider asks a question would reveal a likely
+# bidder before the deadline, and naming an evaluator publicly invites lobbying. The event log
+# keeps both for auditors.
+WITHHELD = "withheld"
+
+
+def public_record(event: Any) -> tuple[str, dict[str, Any]]:
+    """An event's actor and content as the public may see them."""
+    changes = event_changes(event)
+    actor = event.actor
+    if isinstance(event, QuestionAsked):
+        actor = WITHHELD
+    if isinstance(event, EvaluatorNamed):
+        changes["account_id"] = WITHHELD
+    return actor, changes
 
 
 class HistoryProjection(Projection):
@@ -35,6 +110,7 @@ class HistoryProjection(Projection):
     @staticmethod
     def _record(conn: Connection, event: Any, position: int) -> None:
         aggregate_type, _, event_type = event.stable_name.partition(".")
+        actor, changes = public_record(event)
         conn.execute(
             insert(event_history).values(
                 aggregate_id=event.originator_id,
@@ -42,8 +118,8 @@ class HistoryProjection(Projection):
                 aggregate_type=aggregate_type,
                 event_type=event_type,
                 occurred_at=event.timestamp,
-                actor=event.actor,
-                changes=event_changes(event),
+                actor=actor,
+                changes=changes,
                 position=position,
             )
         )

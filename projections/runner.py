@@ -199,13 +199,23 @@ class ProjectionRunner:
         self.reset(selected)
         return self.catch_up(names=selected, progress=progress)
 
-    def run_forever(self, poll_seconds: float, stopping: Callable[[], bool]) -> None:
-        """Poll the log and catch up until ``stopping()``; survives database hiccups."""
+    def run_forever(
+        self,
+        poll_seconds: float,
+        stopping: Callable[[], bool],
+        every_minute: Callable[[], Any] | None = None,
+    ) -> None:
+        """Poll the log and catch up until ``stopping()``; survives database hiccups. Runs
+        ``every_minute`` (the scheduler) about once a minute, and at start."""
+        next_chore = 0.0
         while not stopping():
             try:
                 applied = self.catch_up()
-            except OperationalError as error:
-                log.warning("projection catch-up failed, retrying: %s", error.__class__.__name__)
+                if every_minute is not None and time.monotonic() >= next_chore:
+                    next_chore = time.monotonic() + 60
+                    every_minute()
+            except Exception as error:  # noqa: BLE001 - a worker must outlive a bad moment
+                log.warning("projection worker cycle failed, retrying: %r", error)
                 applied = 0
             if applied == 0:
                 time.sleep(poll_seconds)

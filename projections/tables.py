@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -111,4 +113,122 @@ event_history = Table(
     Column("actor", String(64), nullable=False),
     Column("changes", Document, nullable=False),
     Column("position", BigInteger, nullable=False),
+)
+
+# Procurement ----------------------------------------------------------------------------------
+# No foreign key reaches another projection's tables (contracts name providers by id only), so
+# each projection can be reset and rebuilt on its own.
+
+districts = Table(
+    "districts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("nces_id", String(7), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("state", String(2), nullable=False),
+    Column("locale_code", Integer, nullable=False),
+    Column("enrollment", Integer, nullable=False),
+    Column("average_daily_attendance", Integer, nullable=False),
+    Column("rural", Boolean, nullable=False),
+    Column("small", Boolean, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index(None, "state", "name"),
+)
+
+consortia = Table(
+    "consortia",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("lead_district_id", Uuid, ForeignKey("districts.id"), nullable=False),
+    Column("formed_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    # [{effective_from, micro_purchase, simplified_acquisition}], in the order they were set
+    Column("local_thresholds", Document, nullable=False),
+    Index(None, "name"),
+)
+
+consortium_members = Table(
+    "consortium_members",
+    metadata,
+    Column("consortium_id", Uuid, ForeignKey("consortia.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", Uuid, ForeignKey("districts.id"), primary_key=True),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Index(None, "district_id"),
+)
+
+# Public once published; never any proposal data, count or provider (proposals are sealed).
+solicitations = Table(
+    "solicitations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("consortium_id", Uuid, ForeignKey("consortia.id"), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("required_method", String(32), nullable=False),
+    Column("estimated_value_cents", BigInteger, nullable=False),
+    Column("questions_due", DateTime(timezone=True), nullable=False),
+    Column("proposals_due", DateTime(timezone=True), nullable=False),
+    Column("joining_policy", String(32), nullable=False),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("amendments", Integer, nullable=False),
+    Column("question_count", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index(None, "status", "proposals_due"),
+    Index(None, "consortium_id", "drafted_at"),
+)
+
+# Internal: for the deadline scheduler and a provider's own list. Never exposed publicly.
+proposal_index = Table(
+    "proposal_index",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("solicitation_id", Uuid, ForeignKey("solicitations.id"), nullable=False),
+    Column("provider_id", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "solicitation_id", "status"),
+    Index(None, "provider_id", "submitted_at"),
+)
+
+contracts = Table(
+    "contracts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("solicitation_id", Uuid, ForeignKey("solicitations.id"), nullable=True),
+    Column("consortium_id", Uuid, ForeignKey("consortia.id"), nullable=True),
+    Column("lead_district_id", Uuid, ForeignKey("districts.id"), nullable=False),
+    Column("provider_id", Uuid, nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("contract_type", String(32), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("unit_price_cents", BigInteger, nullable=False),
+    Column("list_unit_price_cents", BigInteger, nullable=False),
+    Column("total_value_cents", BigInteger, nullable=False),
+    Column("term_start", Date, nullable=False),
+    Column("term_end", Date, nullable=False),
+    Column("awarded_at", DateTime(timezone=True), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=True),
+    Column("version", Integer, nullable=False),
+    Index(None, "awarded_at"),
+    Index(None, "solicitation_id"),
+    Index(None, "consortium_id", "awarded_at"),
+    Index(None, "provider_id", "awarded_at"),
+)
+
+contract_parties = Table(
+    "contract_parties",
+    metadata,
+    Column("contract_id", Uuid, ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", Uuid, ForeignKey("districts.id"), primary_key=True),
+    Column("seats", Integer, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Index(None, "district_id"),
 )

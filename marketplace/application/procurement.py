@@ -20,14 +20,16 @@ from events.types import (
     Seats,
     Thresholds,
 )
+from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.contracts import Contract, cost_shares
 from marketplace.domain.districts import Consortium, District
 from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, StaleVersion, invalid
 from marketplace.domain.offerings import Offering, OfferingStatus
 from marketplace.domain.proposals import Evaluation, Proposal
+from marketplace.domain.providers import Provider
 from marketplace.domain.solicitations import AwardDecision, Solicitation
-from marketplace.domain.thresholds import check_justification, thresholds_on
+from marketplace.domain.thresholds import thresholds_on
 
 if TYPE_CHECKING:
     from marketplace.application import MarketplaceBase as _Base
@@ -363,8 +365,7 @@ class ProcurementUseCases(_Base):
     ) -> Contract:
         contract = self.get_contract(contract_id)
         self.get_district(district_id)
-        members = self.get_consortium(contract.consortium_id).members if contract.consortium_id else []
-        contract.join(by, district_id, seats, offering_id, list(members), _now().date())
+        contract.join(by, district_id, seats, offering_id, _now().date())
         self.save(contract)
         return contract
 
@@ -414,10 +415,12 @@ class ProcurementUseCases(_Base):
             )
         if term_end <= term_start:
             raise invalid("term_end", "must be after term_start")
-        note = check_justification(
-            Justification(NoncompetitiveCase.MICRO_PURCHASE, price_reasonableness),
-            {NoncompetitiveCase.MICRO_PURCHASE},
+        reasonableness = validation.required_text(
+            "price_reasonableness", price_reasonableness, max_length=5000
         )
+        if len(reasonableness) < 20:
+            raise invalid("price_reasonableness", "say why the price is reasonable (at least 20 characters)")
+        note = Justification(NoncompetitiveCase.MICRO_PURCHASE, reasonableness)
         contract = Contract.award(
             by,
             lead_district_id=lead,
@@ -462,7 +465,7 @@ class ProcurementUseCases(_Base):
     def _check_references(self, spec: dict[str, Any]) -> None:
         """Named providers and offerings must exist (offerings: published in the catalog)."""
         for index, provider_id in enumerate(spec.get("invited_provider_ids") or ()):
-            if self.load_optional(provider_id) is None:
+            if not isinstance(self.load_optional(provider_id), Provider):
                 raise invalid(f"invited_provider_ids.{index}", "no such provider")
         for n, line in enumerate(spec.get("lines") or ()):
             for index, offering_id in enumerate(line.offering_ids):

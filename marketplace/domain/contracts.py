@@ -29,7 +29,7 @@ from events.contracts import (
 from events.types import CostShare, JoiningPolicy, Role
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
-from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
+from marketplace.domain.errors import NotAllowed, WrongState, invalid
 
 CENT = Decimal("0.01")
 
@@ -150,17 +150,20 @@ class Contract(Aggregate):
         district_id: UUID,
         seats: int,
         offering_id: UUID,
-        member_ids: list[UUID],
         today: date,
     ) -> CostShare:
-        """Another district joins the active contract, as its solicitation allowed."""
+        """Another district joins the active contract, as its solicitation allowed: with
+        ``consortium_members``, the districts that were members when the award was made."""
         by.require_role(Role.BUYER)
         if not by.acts_for(district_id):
             raise NotAllowed("only a buyer of the joining district can join it to a contract")
         self._require(ContractStatus.ACTIVE, "joined")
         if self.joining_policy is JoiningPolicy.NONE:
             raise NotAllowed("this contract's solicitation did not allow other districts to join")
-        if self.joining_policy is JoiningPolicy.CONSORTIUM_MEMBERS and district_id not in member_ids:
+        if (
+            self.joining_policy is JoiningPolicy.CONSORTIUM_MEMBERS
+            and district_id not in self.eligible_district_ids
+        ):
             raise NotAllowed("only member districts of the consortium may join this contract")
         if any(a.district_id == district_id for a in self.allocations):
             raise WrongState("this district is already party to the contract")

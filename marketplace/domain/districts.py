@@ -69,8 +69,10 @@ class District(Aggregate):
             raise invalid("state", "must be a US state or territory code, such as MT")
         if locale_code not in NCES_LOCALES:
             raise invalid("locale_code", "must be an NCES locale code (11-13, 21-23, 31-33, 41-43)")
-        if enrollment < 0 or average_daily_attendance < 0:
-            raise invalid("enrollment", "enrollment and attendance must not be negative")
+        if enrollment < 0:
+            raise invalid("enrollment", "must not be negative")
+        if average_daily_attendance < 0:
+            raise invalid("average_daily_attendance", "must not be negative")
         if average_daily_attendance > enrollment:
             raise invalid("average_daily_attendance", "must not exceed enrollment")
         district = cls._create(

@@ -238,7 +238,7 @@ class Evaluation(Aggregate):
         if len(given) != len(set(given)):
             problems.setdefault("scores", []).append("each criterion once")
         for index, entry in enumerate(scores):
-            if not (Decimal(0) <= entry.points <= Decimal(100)):
+            if not entry.points.is_finite() or not (Decimal(0) <= entry.points <= Decimal(100)):
                 problems[f"scores.{index}.points"] = ["must be from 0 to 100"]
         if problems:
             summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(problems.items()))

@@ -64,6 +64,7 @@ from marketplace.domain.thresholds import (
     SOLICITATION_CASES,
     check_justification,
     check_solicitation_method,
+    is_at_least,
     is_formal,
     required_method,
 )
@@ -432,6 +433,12 @@ class Solicitation(Aggregate):
         if extra:
             problems.setdefault("rejections", []).append(f"not offerors here: {', '.join(extra)}")
         value = max(total_value, self.estimated_value)
+        needed = required_method(total_value, self.thresholds)
+        if self.method is not ProcurementMethod.NONCOMPETITIVE and not is_at_least(self.method, needed):
+            problems["proposal_id"] = [
+                f"the award value {total_value} requires {needed.value}; this solicitation used "
+                f"{self.method.value}: solicit again with a stricter method"
+            ]
         if value > self.thresholds.simplified_acquisition and not (decision.cost_price_analysis or "").strip():
             problems["cost_price_analysis"] = [
                 f"required above the simplified acquisition threshold ({self.thresholds.simplified_acquisition})"

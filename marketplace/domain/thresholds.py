@@ -67,6 +67,11 @@ def required_method(value: Decimal, thresholds: Thresholds) -> ProcurementMethod
     return ProcurementMethod.COMPETITIVE_PROPOSALS
 
 
+def is_at_least(method: ProcurementMethod, required: ProcurementMethod) -> bool:
+    """Is ``method`` as strict as ``required`` or stricter?"""
+    return _RANK[method] >= _RANK[required]
+
+
 def is_formal(method: ProcurementMethod) -> bool:
     return method in FORMAL_METHODS
 
@@ -81,7 +86,7 @@ def check_solicitation_method(
     if chosen is ProcurementMethod.NONCOMPETITIVE:
         check_justification(justification, SOLICITATION_CASES)
         return
-    if _RANK[chosen] < _RANK[required]:
+    if not is_at_least(chosen, required):
         raise InvalidValue(
             f"method: the estimated value requires {required.value} or stricter, "
             f"not {chosen.value}",

@@ -11,7 +11,17 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from marketplace.config import Settings
-from marketplace.web import accounts, catalog, health, offerings, providers
+from marketplace.web import (
+    accounts,
+    catalog,
+    contracts,
+    districts,
+    health,
+    offerings,
+    proposals,
+    providers,
+    solicitations,
+)
 from marketplace.web.commands import POSITION_HEADER, await_requested_position
 from marketplace.web.errors import http_error, register_error_handlers
 from marketplace.web.services import ServicesHolder
@@ -40,7 +50,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     api = MarketplaceApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (accounts, providers, offerings, catalog, health):
+    for module in (
+        accounts,
+        providers,
+        offerings,
+        catalog,
+        districts,
+        solicitations,
+        proposals,
+        contracts,
+        health,
+    ):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
 

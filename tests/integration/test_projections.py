@@ -65,7 +65,7 @@ def test_a_crash_mid_batch_changes_nothing_and_the_resumed_run_equals_a_rebuild(
 
     resumed = _runner(services, all_projections())
     resumed.catch_up()
-    assert resumed.positions() == {"catalog": head, "history": head}
+    assert resumed.positions() == {name: head for name in resumed.projections}
     after_resume = snapshot(services.engines.reader)
 
     resumed.rebuild()
@@ -114,7 +114,7 @@ def test_two_workers_catching_up_at_once_apply_each_event_once(
     for thread in threads:
         thread.join()
     assert failures == []
-    assert runners[0].positions() == {"catalog": head, "history": head}
+    assert runners[0].positions() == {name: head for name in runners[0].projections}
     with services.engines.reader.connect() as conn:
         recorded = conn.execute(select(func.count()).select_from(event_history)).scalar_one()
         distinct = conn.execute(

@@ -1,0 +1,211 @@
+"""Plain documents for procurement resources, rendered from their aggregates.
+
+Single procurement resources are read from the event store, not from a projection: the record
+is small, always current (a buyer reads its own write at once) and can be read as of any earlier
+version, which auditors need. Lists and searches read projections.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import events
+
+from events.plain import iso_utc, to_plain
+from marketplace.domain.accounts import Account
+from marketplace.domain.contracts import Contract
+from marketplace.domain.districts import Consortium, District
+from marketplace.domain.proposals import Evaluation, Proposal
+from marketplace.domain.solicitations import Solicitation, SolicitationStatus
+from marketplace.web.auth import current_account
+from marketplace.web.services import marketplace
+from projections.history import public_record
+
+
+def district_view(district: District) -> dict[str, Any]:
+    return {
+        "id": str(district.id),
+        "nces_id": district.nces_id,
+        "name": district.name,
+        "state": district.state,
+        "locale_code": district.locale_code,
+        "enrollment": district.enrollment,
+        "average_daily_attendance": district.average_daily_attendance,
+        "rural": district.rural,
+        "small": district.small,
+        "version": district.version,
+    }
+
+
+def consortium_view(consortium: Consortium) -> dict[str, Any]:
+    app = marketplace()
+    members = [app.get_district(d) for d in consortium.members]
+    return {
+        "id": str(consortium.id),
+        "name": consortium.name,
+        "lead_district_id": str(consortium.lead_district_id),
+        "members": [
+            {
+                "id": str(d.id),
+                "name": d.name,
+                "state": d.state,
+                "rural": d.rural,
+                "small": d.small,
+                "enrollment": d.enrollment,
+                "average_daily_attendance": d.average_daily_attendance,
+            }
+            for d in members
+        ],
+        "totals": {
+            "members": len(members),
+            "enrollment": sum(d.enrollment for d in members),
+            "average_daily_attendance": sum(d.average_daily_attendance for d in members),
+            "rural_members": sum(1 for d in members if d.rural),
+            "small_members": sum(1 for d in members if d.small),
+        },
+        "local_thresholds": to_plain(list(consortium.local_thresholds)),
+        "thresholds_today": to_plain(consortium.thresholds_on(events.now().date())),
+        "version": consortium.version,
+    }
+
+
+def _timeline(aggregate_id: Any) -> list[dict[str, Any]]:
+    entries = []
+    for event in marketplace().events.get(aggregate_id):
+        actor, said = public_record(event)
+        entry: dict[str, Any] = {
+            "version": event.originator_version,
+            "type": event.stable_name.partition(".")[2],
+            "at": iso_utc(event.timestamp),
+            "actor": actor,
+        }
+        for key in ("rationale", "reason"):
+            if said.get(key):
+                entry[key] = said[key]
+        if "changes" in said:
+            entry["fields"] = sorted(said["changes"])
+        entries.append(entry)
+    return entries
+
+
+def solicitation_view(solicitation: Solicitation) -> dict[str, Any]:
+    account = current_account()
+    consortium = marketplace().get_consortium(solicitation.consortium_id)
+    lead = consortium.is_lead_buyer(account)
+    revealed = lead or solicitation.status is SolicitationStatus.AWARDED
+    past_deadline = solicitation.status not in (SolicitationStatus.DRAFT, SolicitationStatus.PUBLISHED)
+    return {
+        "id": str(solicitation.id),
+        "consortium_id": str(solicitation.consortium_id),
+        "status": solicitation.status.value,
+        "title": solicitation.title,
+        "description": solicitation.description,
+        "method": solicitation.method.value,
+        "required_method": solicitation.required_method.value,
+        "thresholds": to_plain(solicitation.thresholds),
+        "justification": to_plain(solicitation.justification),
+        "estimated_value": str(solicitation.estimated_value),
+        "lines": to_plain(list(solicitation.lines)),
+        "total_seats": solicitation.total_seats(),
+        "criteria": to_plain(list(solicitation.criteria)),
+        "questions_due": iso_utc(solicitation.questions_due),
+        "proposals_due": iso_utc(solicitation.proposals_due),
+        "joining_policy": solicitation.joining_policy.value,
+        "invited_provider_ids": [str(p) for p in solicitation.invited_provider_ids],
+        "published_at": iso_utc(solicitation.published_at),
+        "amendments": solicitation.amendments,
+        "questions": [
+            {
+                "id": str(q.id),
+                "text": q.text,
+                "asked_at": iso_utc(q.asked_at),
+                "answer": q.answer,
+                "answered_at": iso_utc(q.answered_at),
+            }
+            for q in solicitation.questions.values()
+        ],
+        "evaluator_ids": [str(e) for e in solicitation.evaluator_ids] if revealed else [],
+        # Sealed: not even a count before the deadline has been recorded.
+        "opened_proposals": len(solicitation.opened_proposal_ids) if past_deadline else None,
+        "nonresponsive": (
+            [{"proposal_id": str(p), "reason": r} for p, r in solicitation.nonresponsive.items()]
+            if revealed and past_deadline
+            else None
+        ),
+        "ranking": to_plain(list(solicitation.ranking)) if revealed and solicitation.ranking else None,
+        "contract_id": str(solicitation.contract_id) if solicitation.contract_id else None,
+        "version": solicitation.version,
+        "created_at": iso_utc(solicitation.created_on),
+        "updated_at": iso_utc(solicitation.modified_on),
+        "timeline": _timeline(solicitation.id),
+    }
+
+
+def proposal_view(proposal: Proposal) -> dict[str, Any]:
+    return {
+        "id": str(proposal.id),
+        "solicitation_id": str(proposal.solicitation_id),
+        "provider_id": str(proposal.provider_id),
+        "status": "withdrawn" if proposal.withdrawn else "submitted",
+        "offering_ids": [str(o) for o in proposal.offering_ids],
+        "pricing": to_plain(proposal.pricing),
+        "narrative": proposal.narrative,
+        "withdrawal_reason": proposal.withdrawal_reason,
+        "version": proposal.version,
+        "submitted_at": iso_utc(proposal.created_on),
+        "updated_at": iso_utc(proposal.modified_on),
+    }
+
+
+def evaluation_view(evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "id": str(evaluation.id),
+        "solicitation_id": str(evaluation.solicitation_id),
+        "evaluator_id": str(evaluation.evaluator_id),
+        "statement": evaluation.statement,
+        "scores": {str(p): to_plain(list(s)) for p, s in evaluation.scores.items()},
+        "version": evaluation.version,
+    }
+
+
+def contract_view(contract: Contract) -> dict[str, Any]:
+    seats = sum(a.seats for a in contract.allocations)
+    saving = (contract.list_unit_price - contract.unit_price) * seats
+    return {
+        "id": str(contract.id),
+        "status": contract.status.value,
+        "solicitation_id": str(contract.solicitation_id) if contract.solicitation_id else None,
+        "consortium_id": str(contract.consortium_id) if contract.consortium_id else None,
+        "lead_district_id": str(contract.lead_district_id),
+        "provider_id": str(contract.provider_id),
+        "proposal_id": str(contract.proposal_id) if contract.proposal_id else None,
+        "offering_ids": [str(o) for o in contract.offering_ids],
+        "award": {
+            "method": contract.method.value,
+            "method_rationale": contract.method_rationale,
+            "selection_reason": contract.selection_reason,
+            "rejections": to_plain(list(contract.rejections)),
+            "price_basis": contract.price_basis,
+            "cost_price_analysis": contract.cost_price_analysis,
+            "justification": to_plain(contract.justification),
+        },
+        "contract_type": contract.contract_type.value,
+        "term_start": contract.term_start.isoformat(),
+        "term_end": contract.term_end.isoformat(),
+        "list_unit_price": str(contract.list_unit_price),
+        "unit_price": str(contract.unit_price),
+        "total_value": str(contract.total_value),
+        "saving_against_list": str(saving.quantize(Decimal("0.01"))),
+        "allocations": to_plain(list(contract.allocations)),
+        "joining_policy": contract.joining_policy.value,
+        "signatory": contract.signatory,
+        "signed_at": iso_utc(contract.signed_at),
+        "end_reason": contract.end_reason,
+        "version": contract.version,
+        "awarded_at": iso_utc(contract.awarded_at),
+    }
+
+
+def is_lead(account: Account | None, solicitation: Solicitation) -> bool:
+    return marketplace().get_consortium(solicitation.consortium_id).is_lead_buyer(account)

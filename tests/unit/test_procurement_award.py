@@ -1,0 +1,256 @@
+"""PRODUCT rules 7, 8 and 9: what an award must record before anything is recorded. Fewer than two
+responsive proposals on a formal method needs a noncompetitive justification; above the simplified
+acquisition threshold a cost or price analysis; always the method's rationale, contract type, why
+the winner was selected and each other offeror rejected, and the basis of the price; the award goes
+to the highest-ranked responsive proposal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from events.types import ContractType, Justification, NoncompetitiveCase, ProcurementMethod
+from marketplace.domain.contracts import ContractStatus
+from marketplace.domain.errors import InvalidValue, NotAllowed
+from marketplace.domain.solicitations import Solicitation, SolicitationStatus
+from tests.unit.conftest import FixedClock
+from tests.unit.procurement_factories import (
+    FACTS,
+    TERM_END,
+    TERM_START,
+    Cooperative,
+    per_student,
+    refused,
+    usd,
+)
+
+INADEQUATE = Justification(NoncompetitiveCase.INADEQUATE_COMPETITION, FACTS)
+
+
+@pytest.fixture
+def coop(fixed_clock: FixedClock) -> Cooperative:
+    return Cooperative.build(fixed_clock)
+
+
+def _version(coop: Cooperative, solicitation: Solicitation) -> int:
+    return coop.app.get_solicitation(solicitation.id).version
+
+
+# Rule 7 -----------------------------------------------------------------------------------------
+
+
+def test_a_formal_solicitation_with_a_single_proposal_is_awarded_only_with_a_justification(
+    coop: Cooperative,
+) -> None:
+    solicitation, _ = coop.evaluated(points=[(90, 90)])
+    version = _version(coop, solicitation)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+    assert set(refusal.value.fields) == {"justification"}
+    assert _version(coop, solicitation) == version
+
+    contract = coop.app.award(
+        coop.lead, solicitation.id, coop.decision(solicitation, justification=INADEQUATE)
+    )
+    assert contract.justification == INADEQUATE
+
+
+def test_one_responsive_proposal_among_two_still_needs_a_justification(coop: Cooperative) -> None:
+    solicitation, proposals = coop.closed_with([per_student("390.00"), per_student("380.00")])
+    coop.app.declare_nonresponsive(
+        coop.lead, solicitation.id, proposals[1].id, "No accessibility conformance report."
+    )
+    coop.score(coop.evaluators[0], solicitation, proposals[0], 90, 90)
+    solicitation = coop.app.complete_evaluation(coop.lead, solicitation.id)
+    assert [r["proposal_id"] for r in solicitation.ranking] == [proposals[0].id]
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+    assert set(refusal.value.fields) == {"justification"}
+
+    contract = coop.app.award(
+        coop.lead, solicitation.id, coop.decision(solicitation, justification=INADEQUATE)
+    )
+    assert contract.justification == INADEQUATE
+    assert contract.rejections[0]["proposal_id"] == proposals[1].id
+
+
+def test_two_responsive_proposals_on_a_formal_solicitation_need_no_justification(
+    coop: Cooperative,
+) -> None:
+    solicitation, _ = coop.evaluated(points=[(90, 90), (80, 70)])
+    assert len(solicitation.responsive_proposal_ids()) == 2
+
+    contract = coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+    assert contract.justification is None
+
+
+# Rule 8 -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("analysis", [None, "", "   "])
+def test_above_the_simplified_acquisition_threshold_an_award_needs_a_cost_or_price_analysis(
+    coop: Cooperative, analysis: str | None
+) -> None:
+    solicitation, _ = coop.evaluated()
+    assert solicitation.estimated_value > solicitation.thresholds.simplified_acquisition
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(
+            coop.lead, solicitation.id, coop.decision(solicitation, cost_price_analysis=analysis)
+        )
+    assert set(refusal.value.fields) == {"cost_price_analysis"}
+
+    contract = coop.app.award(
+        coop.lead,
+        solicitation.id,
+        coop.decision(solicitation, cost_price_analysis="  Compared with three proposals.  "),
+    )
+    assert contract.cost_price_analysis == "Compared with three proposals."
+
+
+def test_at_or_below_the_simplified_acquisition_threshold_no_analysis_is_needed(
+    coop: Cooperative,
+) -> None:
+    # 1,200 seats at 150.00 = 180,000, estimated 200,000: both under 350,000.
+    solicitation, _ = coop.closed_with(
+        [per_student("150.00"), per_student("160.00"), per_student("170.00")], **coop.rfq_spec()
+    )
+    solicitation = coop.app.complete_evaluation(coop.lead, solicitation.id)
+
+    contract = coop.app.award(
+        coop.lead, solicitation.id, coop.decision(solicitation, cost_price_analysis=None)
+    )
+
+    assert contract.total_value == usd("180000.00")
+    assert contract.cost_price_analysis is None
+
+
+def test_an_award_whose_value_exceeds_the_threshold_needs_an_analysis_despite_a_lower_estimate(
+    coop: Cooperative,
+) -> None:
+    # Sealed bids (stricter than the quotes 200,000 needs), estimated 200,000, but the lowest bid
+    # is 1,200 seats at 300.00 = 360,000: above 350,000.
+    solicitation, _ = coop.closed_with(
+        [per_student("300.00"), per_student("310.00"), per_student("320.00")],
+        method=ProcurementMethod.SEALED_BIDS,
+        criteria=(),
+        estimated_value=usd("200000"),
+    )
+    assert solicitation.required_method is ProcurementMethod.REQUEST_FOR_QUOTES
+    solicitation = coop.app.complete_evaluation(coop.lead, solicitation.id)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(
+            coop.lead, solicitation.id, coop.decision(solicitation, cost_price_analysis=None)
+        )
+    assert set(refusal.value.fields) == {"cost_price_analysis"}
+
+    contract = coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+    assert contract.total_value == usd("360000.00")
+
+
+# Rule 9 -----------------------------------------------------------------------------------------
+
+
+def test_an_award_without_a_method_rationale_selection_reason_or_price_basis_names_each(
+    coop: Cooperative,
+) -> None:
+    solicitation, _ = coop.evaluated()
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(
+            coop.lead,
+            solicitation.id,
+            coop.decision(solicitation, method_rationale="", selection_reason="  ", price_basis=""),
+        )
+    assert set(refusal.value.fields) == {"method_rationale", "selection_reason", "price_basis"}
+
+    contract = coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+    assert contract.status is ContractStatus.AWAITING_SIGNATURE
+
+
+def test_an_award_needs_the_reason_each_other_offeror_was_rejected(coop: Cooperative) -> None:
+    solicitation, proposals = coop.evaluated()
+    winner = solicitation.ranking[0]["proposal_id"]
+    others = [p.id for p in proposals if p.id != winner]
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(
+            coop.lead,
+            solicitation.id,
+            coop.decision(solicitation, rejections={others[0]: "Lower total.", others[1]: " "}),
+        )
+    assert set(refusal.value.fields) == {"rejections"}
+    assert str(others[1]) in refusal.value.fields["rejections"][0]
+
+    contract = coop.app.award(
+        coop.lead,
+        solicitation.id,
+        coop.decision(
+            solicitation, rejections={others[0]: "Lower total.", others[1]: "Lowest total."}
+        ),
+    )
+    assert {r["proposal_id"]: r["reason"] for r in contract.rejections} == {
+        others[0]: "Lower total.",
+        others[1]: "Lowest total.",
+    }
+
+
+def test_the_award_goes_to_the_highest_ranked_responsive_proposal(coop: Cooperative) -> None:
+    solicitation, proposals = coop.evaluated()
+    first, second = (r["proposal_id"] for r in solicitation.ranking[:2])
+    assert first == proposals[0].id
+
+    runner_up = coop.decision(
+        solicitation,
+        proposal_id=second,
+        rejections={p.id: "Lower total." for p in proposals if p.id != second},
+    )
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(coop.lead, solicitation.id, runner_up)
+    assert set(refusal.value.fields) == {"proposal_id"}
+
+    contract = coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+    assert contract.proposal_id == first
+
+
+def test_only_the_lead_district_s_buyer_awards(coop: Cooperative) -> None:
+    solicitation, _ = coop.evaluated()
+
+    with refused(NotAllowed, coop.app):
+        coop.app.award(coop.buyers[1], solicitation.id, coop.decision(solicitation))
+
+    assert coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation)).id
+
+
+def test_the_contract_records_everything_the_award_decided(coop: Cooperative) -> None:
+    solicitation, proposals = coop.evaluated()
+    decision = coop.decision(solicitation, contract_type=ContractType.FIRM_FIXED_PRICE)
+
+    contract = coop.app.award(coop.lead, solicitation.id, decision)
+
+    assert contract.solicitation_id == solicitation.id
+    assert contract.consortium_id == coop.consortium_id
+    assert contract.lead_district_id == coop.districts[0].id
+    assert (contract.proposal_id, contract.provider_id) == (proposals[0].id, coop.provider_id(0))
+    assert contract.offering_ids == (coop.offerings[0].id,)
+    assert contract.method is ProcurementMethod.COMPETITIVE_PROPOSALS
+    assert contract.contract_type is ContractType.FIRM_FIXED_PRICE
+    assert contract.method_rationale == decision.method_rationale
+    assert contract.selection_reason == decision.selection_reason
+    assert contract.price_basis == decision.price_basis
+    assert contract.cost_price_analysis == decision.cost_price_analysis
+    assert sorted(contract.rejections, key=lambda r: str(r["proposal_id"])) == sorted(
+        (
+            {"proposal_id": p.id, "provider_id": p.provider_id, "reason": "Lower weighted total."}
+            for p in proposals[1:]
+        ),
+        key=lambda r: str(r["proposal_id"]),
+    )
+    assert (contract.term_start, contract.term_end) == (TERM_START, TERM_END)
+    assert contract.unit_price == Decimal("360.00")
+    awarded = coop.app.get_solicitation(solicitation.id)
+    assert (awarded.status, awarded.contract_id) == (SolicitationStatus.AWARDED, contract.id)

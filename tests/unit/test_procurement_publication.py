@@ -1,0 +1,181 @@
+"""PRODUCT rule 2: a formal solicitation publishes all criteria with weights before it opens;
+weights sum to 100; price is a criterion; criteria lock at publication and change only by a
+recorded amendment. A request for quotes goes to at least three providers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from events.solicitations import SolicitationAmended
+from events.types import Criterion, ProcurementMethod
+from marketplace.domain.errors import InvalidValue, WrongState
+from marketplace.domain.solicitations import PRICE_ONLY, ProposalAfterDeadline, SolicitationStatus
+from tests.unit.conftest import FixedClock
+from tests.unit.procurement_factories import CP_CRITERIA, Cooperative, refused, stored_events, usd
+
+REVISED_CRITERIA = (
+    Criterion("Price", 30, is_price=True),
+    Criterion("Approach", 50),
+    Criterion("Rural experience", 20),
+)
+
+
+@pytest.fixture
+def coop(fixed_clock: FixedClock) -> Cooperative:
+    return Cooperative.build(fixed_clock)
+
+
+def test_competitive_proposals_whose_weights_do_not_sum_to_100_cannot_be_published(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.draft(
+        criteria=(Criterion("Price", 40, is_price=True), Criterion("Approach", 50))
+    )
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.publish_solicitation(coop.lead, solicitation.id)
+    assert set(refusal.value.fields) == {"criteria"}
+    assert "weights must sum to 100, not 90" in refusal.value.fields["criteria"]
+    assert coop.app.get_solicitation(solicitation.id).status is SolicitationStatus.DRAFT
+
+    coop.app.revise_solicitation(coop.lead, solicitation.id, {"criteria": CP_CRITERIA})
+    published = coop.app.publish_solicitation(coop.lead, solicitation.id)
+    assert published.status is SolicitationStatus.PUBLISHED
+
+
+def test_competitive_proposals_without_a_price_criterion_cannot_be_published(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.draft(criteria=(Criterion("Quality", 40), Criterion("Approach", 60)))
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.publish_solicitation(coop.lead, solicitation.id)
+    assert set(refusal.value.fields) == {"criteria"}
+    assert "price must be one of the criteria" in refusal.value.fields["criteria"]
+
+    coop.app.revise_solicitation(
+        coop.lead,
+        solicitation.id,
+        {"criteria": (Criterion("Price", 40, is_price=True), Criterion("Approach", 60))},
+    )
+    assert coop.app.publish_solicitation(coop.lead, solicitation.id).status is (
+        SolicitationStatus.PUBLISHED
+    )
+
+
+def test_competitive_proposals_without_any_criteria_cannot_be_published(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.draft(criteria=())
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.publish_solicitation(coop.lead, solicitation.id)
+    assert set(refusal.value.fields) == {"criteria"}
+
+    coop.app.revise_solicitation(coop.lead, solicitation.id, {"criteria": CP_CRITERIA})
+    assert coop.app.publish_solicitation(coop.lead, solicitation.id).criteria == CP_CRITERIA
+
+
+def test_sealed_bids_publish_price_as_their_only_criterion(coop: Cooperative) -> None:
+    solicitation = coop.draft(method=ProcurementMethod.SEALED_BIDS, criteria=CP_CRITERIA)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.publish_solicitation(coop.lead, solicitation.id)
+    assert set(refusal.value.fields) == {"criteria"}
+
+    coop.app.revise_solicitation(coop.lead, solicitation.id, {"criteria": PRICE_ONLY})
+    assert coop.app.publish_solicitation(coop.lead, solicitation.id).criteria == PRICE_ONLY
+
+
+def test_criteria_lock_at_publication_so_revising_them_is_refused(coop: Cooperative) -> None:
+    solicitation = coop.published()
+
+    with refused(WrongState, coop.app):
+        coop.app.revise_solicitation(coop.lead, solicitation.id, {"criteria": REVISED_CRITERIA})
+    assert coop.app.get_solicitation(solicitation.id).criteria == CP_CRITERIA
+
+    draft = coop.draft()
+    revised = coop.app.revise_solicitation(coop.lead, draft.id, {"criteria": REVISED_CRITERIA})
+    assert revised.criteria == REVISED_CRITERIA
+
+
+def test_published_criteria_change_only_by_an_amendment_with_a_rationale(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.published()
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.amend_solicitation(
+            coop.lead, solicitation.id, {"criteria": REVISED_CRITERIA}, "   "
+        )
+    assert set(refusal.value.fields) == {"rationale"}
+
+    amended = coop.app.amend_solicitation(
+        coop.lead,
+        solicitation.id,
+        {"criteria": REVISED_CRITERIA},
+        "Added rural experience after providers' questions.",
+    )
+    assert amended.criteria == REVISED_CRITERIA
+    assert amended.amendments == 1
+    last = stored_events(coop.app, solicitation.id)[-1]
+    assert isinstance(last, SolicitationAmended)
+    assert last.rationale == "Added rural experience after providers' questions."
+    assert set(last.changes) == {"criteria"}
+
+
+def test_an_amendment_s_criteria_must_still_sum_to_100_and_include_price(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.published()
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.amend_solicitation(
+            coop.lead,
+            solicitation.id,
+            {"criteria": (Criterion("Quality", 50), Criterion("Approach", 40))},
+            "Rebalance the criteria.",
+        )
+    assert set(refusal.value.fields) == {"criteria"}
+    assert coop.app.get_solicitation(solicitation.id).criteria == CP_CRITERIA
+
+    amended = coop.app.amend_solicitation(
+        coop.lead, solicitation.id, {"criteria": REVISED_CRITERIA}, "Rebalance the criteria."
+    )
+    assert amended.criteria == REVISED_CRITERIA
+
+
+def test_a_solicitation_cannot_be_amended_after_its_deadline(coop: Cooperative) -> None:
+    solicitation = coop.published()
+    coop.clock.moment = solicitation.proposals_due - timedelta(minutes=1)
+    coop.app.amend_solicitation(
+        coop.lead, solicitation.id, {"description": "Grades 6-8."}, "Clarify the grades."
+    )
+    coop.at_deadline(solicitation)
+
+    with refused(ProposalAfterDeadline, coop.app):
+        coop.app.amend_solicitation(
+            coop.lead, solicitation.id, {"criteria": REVISED_CRITERIA}, "Too late to change."
+        )
+    assert coop.app.get_solicitation(solicitation.id).criteria == CP_CRITERIA
+
+
+def test_a_request_for_quotes_needs_at_least_three_invited_providers_to_publish(
+    coop: Cooperative,
+) -> None:
+    two = (coop.provider_id(0), coop.provider_id(1))
+    solicitation = coop.draft(**coop.rfq_spec(invited_provider_ids=two))
+    assert solicitation.method is ProcurementMethod.REQUEST_FOR_QUOTES
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.publish_solicitation(coop.lead, solicitation.id)
+    assert set(refusal.value.fields) == {"invited_provider_ids"}
+
+    coop.app.revise_solicitation(
+        coop.lead, solicitation.id, {"invited_provider_ids": (*two, coop.provider_id(2))}
+    )
+    published = coop.app.publish_solicitation(coop.lead, solicitation.id)
+    assert published.status is SolicitationStatus.PUBLISHED
+    assert published.estimated_value == usd("200000.00")
