@@ -117,9 +117,13 @@ def demo_load() -> None:
         return
     svc.runner.catch_up()
     click.echo(
-        f"loaded {report.providers} providers and {report.offerings} offerings; "
-        f"tokens (shown once): admin {report.admin_token}  provider {report.provider_token}"
+        f"loaded {report.providers} providers, {report.offerings} offerings, "
+        f"{report.solicitations} solicitations and {report.contracts} contracts"
     )
+    click.echo("demo tokens, shown once:")
+    click.echo(f"  admin          {report.admin_token}")
+    click.echo(f"  provider       {report.provider_token}")
+    click.echo(f"  buyer (lead)   {report.buyer_token}")
 
 
 @click.command("serve")

@@ -8,13 +8,14 @@ identifiers, and the first demo provider's presence marks the data as loaded.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
+import events
 from events.types import (
     Contact,
     Delivery,
@@ -30,6 +31,8 @@ from events.types import (
     VolumeTier,
 )
 from marketplace.application import Marketplace
+from marketplace.domain.accounts import Account
+from marketplace.domain.offerings import Offering
 from marketplace.domain.providers import Provider
 
 PROVIDER_NAMES = [
@@ -99,6 +102,9 @@ class DemoReport:
     offerings: int
     admin_token: str
     provider_token: str
+    buyer_token: str
+    solicitations: int
+    contracts: int
 
 
 def _identifier(index: int) -> OrganizationIdentifier:
@@ -188,42 +194,85 @@ def _details(rng: random.Random, provider_name: str, n: int) -> dict[str, Any]:
     }
 
 
+class DemoClock:
+    """The demo's own timeline: it starts months ago and ends before now, so the demo can hold
+    solicitations in every state of their life, each event stamped when it would have happened."""
+
+    def __init__(self, start: datetime):
+        self.moment = start
+
+    def now(self) -> datetime:
+        self.moment += timedelta(milliseconds=1)
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@dataclass
+class DemoCatalog:
+    admin_token: str
+    provider_token: str
+    offerings: int
+    providers: list[tuple[Account, list[Offering]]] = field(default_factory=list)
+
+
 def load_demo(app: Marketplace, seed: int = 2026) -> DemoReport | None:
     if is_loaded(app):
         return None
+    from marketplace.demo_procurement import load_procurement
+
     rng = random.Random(seed)
-    admin, admin_token = app.open_account(None, Role.ADMIN, "Demo administrator")
-    provider_token = ""
-    offerings = 0
+    clock = DemoClock(datetime.now(tz=timezone.utc) - timedelta(days=150))
+    previous = events.set_clock(clock)
+    try:
+        catalog = _load_catalog(app, rng)
+        procurement = load_procurement(app, clock, rng, catalog.providers)
+    finally:
+        events.set_clock(previous)
+    return DemoReport(
+        providers=len(PROVIDER_NAMES),
+        offerings=catalog.offerings,
+        admin_token=catalog.admin_token,
+        provider_token=catalog.provider_token,
+        buyer_token=procurement.lead_buyer_token,
+        solicitations=procurement.solicitations,
+        contracts=procurement.contracts,
+    )
+
+
+def _load_catalog(app: Marketplace, rng: random.Random) -> DemoCatalog:
+    _, admin_token = app.open_account(None, Role.ADMIN, "Demo administrator")
+    catalog = DemoCatalog(admin_token=admin_token, provider_token="", offerings=0)
     for index, name in enumerate(PROVIDER_NAMES):
-        account, token = app.open_account(None, Role.PROVIDER, f"{name} (catalog manager)")
-        provider_token = provider_token or token
+        opened, token = app.open_account(None, Role.PROVIDER, f"{name} (catalog manager)")
+        catalog.provider_token = catalog.provider_token or token
         domain = name.lower().replace("&", "and").replace(".", "").replace(" ", "")[:24]
         app.register_provider(
-            account,
+            opened,
             legal_name=name,
             identifier=_identifier(index),
             website=f"https://{domain}.example.com",
             contact=Contact(name="Partnerships team", email=f"partners@{domain}.example.com"),
         )
+        account = app.get_account(opened.id)
+        published: list[Offering] = []
         for n in range(OFFERINGS_PER_PROVIDER):
             offering = app.draft_offering(account, _details(rng, name, n))
-            offerings += 1
+            catalog.offerings += 1
             roll = rng.random()
             if roll < 0.08:
                 continue  # stays a draft, visible to its provider only
-            app.publish_offering(account, offering.id)
+            offering = app.publish_offering(account, offering.id)
             if roll > 0.97:
                 app.withdraw_offering(account, offering.id, "Replaced by a newer edition")
-            elif roll > 0.8:
-                app.revise_offering(
+                continue
+            if roll > 0.8:
+                offering = app.revise_offering(
                     account,
                     offering.id,
                     {"summary": (offering.summary or "") + " Updated for the coming school year."},
                 )
-    return DemoReport(
-        providers=len(PROVIDER_NAMES),
-        offerings=offerings,
-        admin_token=admin_token,
-        provider_token=provider_token,
-    )
+            published.append(offering)
+        catalog.providers.append((account, published))
+    return catalog

@@ -52,13 +52,31 @@ def test_demo_load_fills_the_catalog_once(app: Any, anonymous: Any, services: An
     assert providers["total"] >= 24
 
 
+def test_demo_load_holds_solicitations_in_every_state_of_their_life(app: Any, services: Any) -> None:
+    from sqlalchemy import select
+
+    from projections.tables import contracts, districts, solicitations
+
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    services.runner.catch_up()
+    with services.engines.reader.connect() as conn:
+        statuses = set(conn.execute(select(solicitations.c.status)).scalars())
+        contract_statuses = set(conn.execute(select(contracts.c.status)).scalars())
+        states = set(conn.execute(select(districts.c.state)).scalars())
+    assert statuses == {
+        "draft", "published", "closed", "evaluated", "awarded", "cancelled", "unsuccessful"
+    }
+    assert {"active", "awaiting_signature"} <= contract_statuses
+    assert len(states) >= 4
+
+
 def test_projections_rebuild_reproduces_the_read_models(app: Any, services: Any) -> None:
     runner = app.test_cli_runner()
     runner.invoke(args=["demo", "load"])
     before = snapshot(services.engines.reader)
     result = runner.invoke(args=["projections", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "rebuilt catalog, history" in result.output
+    assert "rebuilt catalog, history, procurement" in result.output
     assert snapshot(services.engines.reader) == before
     status = runner.invoke(args=["projections", "status"])
     assert "lag 0" in status.output
