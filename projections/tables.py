@@ -232,3 +232,67 @@ contract_parties = Table(
     Column("joined_at", DateTime(timezone=True), nullable=False),
     Index(None, "district_id"),
 )
+
+# Exports: the award register, one row per award and member allocation, with every field an
+# auditor asks for, denormalised so that a streamed export is one indexed scan.
+award_register = Table(
+    "award_register",
+    metadata,
+    Column("contract_id", Uuid, primary_key=True),
+    Column("district_id", Uuid, primary_key=True),
+    Column("solicitation_id", Uuid, nullable=True),
+    Column("consortium_id", Uuid, nullable=True),
+    Column("consortium_name", String(200), nullable=True),
+    Column("lead_district_id", Uuid, nullable=False),
+    Column("district_name", String(200), nullable=False),
+    Column("district_state", String(2), nullable=False),
+    Column("provider_id", Uuid, nullable=False),
+    Column("provider_name", String(300), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("method_rationale", Text, nullable=False),
+    Column("contract_type", String(32), nullable=False),
+    Column("selection_reason", Text, nullable=False),
+    Column("rejections", Document, nullable=False),
+    Column("price_basis", Text, nullable=False),
+    Column("cost_price_analysis", Text, nullable=True),
+    Column("justification", Document, nullable=True),
+    Column("seats", Integer, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("unit_price_cents", BigInteger, nullable=False),
+    Column("list_unit_price_cents", BigInteger, nullable=False),
+    Column("total_value_cents", BigInteger, nullable=False),
+    Column("term_start", Date, nullable=False),
+    Column("term_end", Date, nullable=False),
+    Column("awarded_at", DateTime(timezone=True), nullable=False),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=True),
+    Column("status", String(24), nullable=False),
+    Column("end_reason", Text, nullable=True),
+    Index(None, "awarded_at", "contract_id", "district_id"),
+    Index(None, "consortium_id", "awarded_at"),
+    Index(None, "district_id", "awarded_at"),
+    Index(None, "provider_id", "awarded_at"),
+    Index(None, "method", "awarded_at"),
+)
+
+# Open Contracting Data Standard: one immutable release per meaningful event, keyed by a
+# deterministic id; ``ocds_state`` is the projection's working memory per contracting process.
+ocds_releases = Table(
+    "ocds_releases",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("ocid", String(120), nullable=False),
+    Column("position", BigInteger, nullable=False, unique=True),
+    Column("date", DateTime(timezone=True), nullable=False),
+    Column("tags", Document, nullable=False),
+    Column("release", Document, nullable=False),
+    Index(None, "ocid", "position"),
+    Index(None, "date", "position"),
+)
+
+ocds_state = Table(
+    "ocds_state",
+    metadata,
+    Column("ocid", String(120), primary_key=True),
+    Column("document", Document, nullable=False),
+)
