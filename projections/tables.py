@@ -296,3 +296,63 @@ ocds_state = Table(
     Column("ocid", String(120), primary_key=True),
     Column("document", Document, nullable=False),
 )
+
+# Trust signals in the catalog: designations (labels, never filters or ranks by default) and
+# providers' signed data privacy agreements (per state or per district).
+offering_designations = Table(
+    "offering_designations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("offering_id", Uuid, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("issuer", String(200), nullable=False),
+    Column("criteria_url", Text, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date, nullable=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revocation_reason", Text, nullable=True),
+    Index(None, "offering_id"),
+    Index(None, "name", "offering_id"),
+)
+
+provider_privacy_agreements = Table(
+    "provider_privacy_agreements",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("provider_id", Uuid, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("state", String(2), nullable=True),
+    Column("district_id", Uuid, nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("adopted_from_district_id", Uuid, nullable=True),
+    Column("signed_on", Date, nullable=False),
+    Column("expires_on", Date, nullable=True),
+    Column("document_url", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index(None, "provider_id"),
+    Index(None, "state", "provider_id"),
+)
+
+# Outcomes: a party district's report, per school year, on a contract's offering(s).
+outcome_reports = Table(
+    "outcome_reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("contract_id", Uuid, nullable=False),
+    Column("district_id", Uuid, nullable=False),
+    Column("provider_id", Uuid, nullable=False),
+    Column("offering_ids", Document, nullable=False),
+    Column("school_year", String(9), nullable=False),
+    Column("rural", Boolean, nullable=False),
+    Column("small", Boolean, nullable=False),
+    Column("students_served", Integer, nullable=False),
+    Column("implementation", Document, nullable=False),
+    Column("results", Document, nullable=False),
+    Column("satisfaction", Integer, nullable=True),
+    Column("renewing", Boolean, nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index(None, "school_year", "provider_id"),
+    Index(None, "contract_id", "district_id", "school_year", unique=True),
+)
