@@ -119,8 +119,12 @@ class MarketplaceBase(Application):
 
 
 from marketplace.application.catalog import CatalogUseCases  # noqa: E402
+from marketplace.application.outcomes import OutcomeUseCases  # noqa: E402
 from marketplace.application.procurement import ProcurementUseCases  # noqa: E402
+from marketplace.application.trust import TrustUseCases  # noqa: E402
 
 
-class Marketplace(CatalogUseCases, ProcurementUseCases, MarketplaceBase):
+class Marketplace(
+    CatalogUseCases, ProcurementUseCases, TrustUseCases, OutcomeUseCases, MarketplaceBase
+):
     name = APPLICATION_NAME

@@ -18,9 +18,11 @@ from marketplace.web import (
     districts,
     health,
     offerings,
+    outcomes,
     proposals,
     providers,
     solicitations,
+    trust,
 )
 from marketplace.web.commands import POSITION_HEADER, await_requested_position
 from marketplace.web.errors import http_error, register_error_handlers
@@ -59,6 +61,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         solicitations,
         proposals,
         contracts,
+        trust,
+        outcomes,
         health,
     ):
         api.register_blueprint(module.blp)
