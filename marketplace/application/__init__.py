@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterator
 from uuid import UUID
 
@@ -103,6 +104,15 @@ class MarketplaceBase(Application):
 
     def load(self, aggregate_id: UUID, version: int | None = None) -> Any:
         return self.repository.get(aggregate_id, version=version)
+
+    def version_at(self, aggregate_id: UUID, moment: datetime) -> int | None:
+        """The aggregate's version as it stood at ``moment`` (None: it did not exist yet)."""
+        version = None
+        for event in self.events.get(aggregate_id):
+            if event.timestamp > moment:
+                break
+            version = event.originator_version
+        return version
 
     def load_optional(self, aggregate_id: UUID) -> Any:
         try:

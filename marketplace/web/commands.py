@@ -17,7 +17,7 @@ from flask import g, request
 from werkzeug.exceptions import ServiceUnavailable
 
 from marketplace.application import PendingReceipt, command_context
-from marketplace.domain.errors import InvalidValue
+from marketplace.domain.errors import InvalidValue, NotFound
 from marketplace.domain.idempotency import IdempotencyReceipt, request_fingerprint
 from marketplace.web.auth import require_account
 from marketplace.web.services import marketplace, services
@@ -86,6 +86,16 @@ def expected_version() -> int | None:
             location="headers",
         )
     return int(value)
+
+
+def version_as_of(aggregate_id: Any, as_of: Any, label: str) -> int | None:
+    """For ``?as_of=``: the version then, or NotFound if the resource did not exist yet."""
+    if as_of is None:
+        return None
+    version = marketplace().version_at(aggregate_id, as_of)
+    if version is None:
+        raise NotFound(f"{label} {aggregate_id} did not exist at {as_of.isoformat()}")
+    return version
 
 
 def etag(version: int) -> dict[str, str]:

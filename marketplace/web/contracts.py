@@ -8,9 +8,9 @@ from flask_smorest import Blueprint
 
 from marketplace.domain.contracts import Contract
 from marketplace.web.auth import require_account
-from marketplace.web.commands import command, etag
+from marketplace.web.commands import command, etag, version_as_of
 from marketplace.web.procurement_views import contract_view
-from marketplace.web.schemas.common import PageArgsSchema
+from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
 from marketplace.web.schemas.offerings import HistoryPageSchema
 from marketplace.web.schemas.procurement import (
     ContractAmendInSchema,
@@ -58,10 +58,13 @@ class Contracts(MethodView):
 
 @blp.route("/contracts/<uuid:contract_id>")
 class ContractById(MethodView):
+    @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, ContractSchema)
-    def get(self, contract_id: UUID) -> Any:
-        """A contract with its award record, allocations, cost shares and saving against list."""
-        return _respond(marketplace().get_contract(contract_id))
+    def get(self, args: dict[str, Any], contract_id: UUID) -> Any:
+        """A contract with its award record, allocations, cost shares and saving against list.
+        With ``as_of``, the contract as it stood then."""
+        version = version_as_of(contract_id, args["as_of"], "contract")
+        return _respond(marketplace().get_contract(contract_id, version))
 
 
 @blp.route("/contracts/<uuid:contract_id>/sign")

@@ -11,8 +11,8 @@ from events.plain import iso_utc, to_plain
 from marketplace.domain.errors import NotFound
 from marketplace.domain.offerings import Offering, OfferingStatus, is_visible
 from marketplace.web.auth import current_account, require_account
-from marketplace.web.commands import command, etag, expected_version
-from marketplace.web.schemas.common import PageArgsSchema
+from marketplace.web.commands import command, etag, expected_version, version_as_of
+from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
 from marketplace.web.schemas.offerings import (
     HistoryPageSchema,
     OfferingDraftSchema,
@@ -74,9 +74,17 @@ class Offerings(MethodView):
 
 @blp.route("/<uuid:offering_id>")
 class OfferingById(MethodView):
+    @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, OfferingSchema)
-    def get(self, offering_id: UUID) -> Any:
-        """An offering; a draft only to its owner. The ETag is its version."""
+    def get(self, args: dict[str, Any], offering_id: UUID) -> Any:
+        """An offering; a draft only to its owner. The ETag is its version. With ``as_of``, the
+        offering as it stood then (read from the event log)."""
+        version = version_as_of(offering_id, args["as_of"], "offering")
+        if version is not None:
+            offering = marketplace().get_offering(offering_id, version=version)
+            if not offering.is_visible_to(current_account()):
+                raise NotFound(f"offering {offering_id} not found")
+            return _respond(offering)
         document = _visible_document(offering_id)
         return document, etag(document["version"])
 

@@ -10,7 +10,7 @@ import events
 from marketplace.domain.errors import NotAllowed, NotFound
 from marketplace.domain.solicitations import AwardDecision, Solicitation, SolicitationStatus
 from marketplace.web.auth import current_account, require_account
-from marketplace.web.commands import command, etag, expected_version
+from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.procurement_views import (
     contract_view,
     evaluation_view,
@@ -18,7 +18,7 @@ from marketplace.web.procurement_views import (
     proposal_view,
     solicitation_view,
 )
-from marketplace.web.schemas.common import PageArgsSchema, page_of
+from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema, page_of
 from marketplace.web.schemas.offerings import HistoryPageSchema
 from marketplace.web.schemas.procurement import (
     AmendmentSchema,
@@ -54,8 +54,8 @@ def _respond(solicitation: Solicitation) -> tuple[dict[str, Any], dict[str, str]
     return solicitation_view(solicitation), etag(solicitation.version)
 
 
-def _visible(solicitation_id: UUID) -> Solicitation:
-    solicitation = marketplace().get_solicitation(solicitation_id)
+def _visible(solicitation_id: UUID, version: int | None = None) -> Solicitation:
+    solicitation = marketplace().get_solicitation(solicitation_id, version)
     if solicitation.status is SolicitationStatus.DRAFT and not is_lead(current_account(), solicitation):
         raise NotFound(f"solicitation {solicitation_id} not found")
     return solicitation
@@ -84,11 +84,14 @@ class Solicitations(MethodView):
 
 @blp.route("/<uuid:solicitation_id>")
 class SolicitationById(MethodView):
+    @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, SolicitationSchema)
-    def get(self, solicitation_id: UUID) -> Any:
+    def get(self, args: dict[str, Any], solicitation_id: UUID) -> Any:
         """A solicitation with its full timeline. Drafts are visible to the lead's buyers only;
-        nothing about proposals (not even their number) appears before the deadline."""
-        return _respond(_visible(solicitation_id))
+        nothing about proposals (not even their number) appears before the deadline. With
+        ``as_of``, the solicitation as it stood then."""
+        version = version_as_of(solicitation_id, args["as_of"], "solicitation")
+        return _respond(_visible(solicitation_id, version))
 
     @blp.arguments(SolicitationPatchSchema)
     @blp.response(200, SolicitationSchema)

@@ -192,6 +192,7 @@ def test_a_rural_consortium_goes_from_need_to_signed_contract_and_a_district_joi
             )
         )
     evaluated = _ok(lead.post(f"/api/v1/solicitations/{solicitation_id}/evaluation/complete"))
+    evaluated_at = clock.moment
     ranking = evaluated["ranking"]
     expected = sorted(
         (
@@ -231,6 +232,7 @@ def test_a_rural_consortium_goes_from_need_to_signed_contract_and_a_district_joi
     assert signed["status"] == "active"
 
     # Later: a fourth district, not a member, joins the active contract (the solicitation allowed any).
+    before_joining = clock.moment
     clock.advance(days=90)
     newcomer = make_account("buyer")
     district = _ok(
@@ -251,3 +253,18 @@ def test_a_rural_consortium_goes_from_need_to_signed_contract_and_a_district_joi
     assert [c["id"] for c in register["items"]] == [contract["id"]]
     history = anonymous.sees(newcomer).get(f"/api/v1/contracts/{contract['id']}/history").get_json()
     assert [e["type"] for e in history["items"]] == ["Awarded", "Signed", "DistrictJoined"]
+
+    # Auditors read the record as it stood at any moment.
+    as_of = {"as_of": before_joining.isoformat()}
+    earlier = _ok(anonymous.get(f"/api/v1/contracts/{contract['id']}", query_string=as_of))
+    assert Decimal(earlier["total_value"]) == tier_price * 1200 and len(earlier["allocations"]) == 3
+    evaluated_then = _ok(
+        lead.get(f"/api/v1/solicitations/{solicitation_id}", query_string={"as_of": evaluated_at.isoformat()})
+    )
+    assert evaluated_then["status"] == "evaluated" and evaluated_then["contract_id"] is None
+    assert evaluated_then["timeline"][-1]["type"] == "Evaluated"
+    before_it_existed = anonymous.get(
+        f"/api/v1/solicitations/{solicitation_id}",
+        query_string={"as_of": (now - timedelta(days=1)).isoformat()},
+    )
+    assert before_it_existed.status_code == 404

@@ -35,6 +35,13 @@ class DecimalString(fields.Field):
         return None if value is None else str(value)
 
 
+class AsOfArgsSchema(Schema):
+    as_of = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "Read the resource as it stood at this time (ISO 8601 with zone)."},
+    )
+
+
 class PageArgsSchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
