@@ -70,9 +70,9 @@ def consortium_view(consortium: Consortium) -> dict[str, Any]:
     }
 
 
-def _timeline(aggregate_id: Any) -> list[dict[str, Any]]:
+def _timeline(aggregate_id: Any, up_to_version: int) -> list[dict[str, Any]]:
     entries = []
-    for event in marketplace().events.get(aggregate_id):
+    for event in marketplace().events.get(aggregate_id, lte=up_to_version):
         actor, said = public_record(event)
         entry: dict[str, Any] = {
             "version": event.originator_version,
@@ -138,7 +138,7 @@ def solicitation_view(solicitation: Solicitation) -> dict[str, Any]:
         "version": solicitation.version,
         "created_at": iso_utc(solicitation.created_on),
         "updated_at": iso_utc(solicitation.modified_on),
-        "timeline": _timeline(solicitation.id),
+        "timeline": _timeline(solicitation.id, solicitation.version),
     }
 
 
