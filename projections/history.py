@@ -107,19 +107,23 @@ class HistoryProjection(Projection):
     def handlers(self) -> dict[type, Handler]:
         return {cls: self._record for cls in PUBLIC_EVENTS}
 
+    def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
+        conn.execute(insert(event_history), [self._row(event, position) for position, event in items])
+
+    def _record(self, conn: Connection, event: Any, position: int) -> None:
+        conn.execute(insert(event_history), [self._row(event, position)])
+
     @staticmethod
-    def _record(conn: Connection, event: Any, position: int) -> None:
+    def _row(event: Any, position: int) -> dict[str, Any]:
         aggregate_type, _, event_type = event.stable_name.partition(".")
         actor, changes = public_record(event)
-        conn.execute(
-            insert(event_history).values(
-                aggregate_id=event.originator_id,
-                version=event.originator_version,
-                aggregate_type=aggregate_type,
-                event_type=event_type,
-                occurred_at=event.timestamp,
-                actor=actor,
-                changes=changes,
-                position=position,
-            )
-        )
+        return {
+            "aggregate_id": event.originator_id,
+            "version": event.originator_version,
+            "aggregate_type": aggregate_type,
+            "event_type": event_type,
+            "occurred_at": event.timestamp,
+            "actor": actor,
+            "changes": changes,
+            "position": position,
+        }

@@ -47,6 +47,12 @@ class Projection(ABC):
         if handler is not None:
             handler(conn, event, position)
 
+    def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
+        """Apply a batch of (position, event), in log order, inside the batch's transaction.
+        Override to write each table once per batch (executemany) instead of once per event."""
+        for position, event in items:
+            self.apply(conn, event, position)
+
     def _handlers_by_type(self) -> dict[type, Handler]:
         cached = self.__dict__.get("_cached_handlers")
         if cached is None:
@@ -128,9 +134,12 @@ class ProjectionRunner:
         )
         if not notifications:
             return 0
-        topics = frozenset().union(*(p.topics() for p in group))
+        wanted = {p.name: p.topics() for p in group}
+        topics = frozenset().union(*wanted.values())
         decoded = [
-            (n.id, self.app.mapper.to_domain_event(n)) for n in notifications if n.topic in topics
+            (n.id, n.topic, self.app.mapper.to_domain_event(n))
+            for n in notifications
+            if n.topic in topics
         ]
         last = notifications[-1].id
         with self.engines.writer.begin() as conn:
@@ -142,9 +151,11 @@ class ProjectionRunner:
                 ).scalar_one()
                 if current != start:
                     raise PositionMoved(projection.name)
-            for position, event in decoded:
-                for projection in group:
-                    projection.apply(conn, event, position)
+            for projection in group:
+                mine = wanted[projection.name]
+                items = [(position, event) for position, topic, event in decoded if topic in mine]
+                if items:
+                    projection.apply_batch(conn, items)
             for projection in group:
                 moved = conn.execute(
                     update(projection_positions)
@@ -204,9 +215,11 @@ class ProjectionRunner:
         poll_seconds: float,
         stopping: Callable[[], bool],
         every_minute: Callable[[], Any] | None = None,
+        wait: Callable[[float], None] = time.sleep,
     ) -> None:
-        """Poll the log and catch up until ``stopping()``; survives database hiccups. Runs
-        ``every_minute`` (the scheduler) about once a minute, and at start."""
+        """Catch up until ``stopping()``, waiting with ``wait`` (a LISTEN on PostgreSQL, a sleep
+        on SQLite) when idle; survives database hiccups. Runs ``every_minute`` (the scheduler)
+        about once a minute, and at start."""
         next_chore = 0.0
         while not stopping():
             try:
@@ -218,7 +231,7 @@ class ProjectionRunner:
                 log.warning("projection worker cycle failed, retrying: %r", error)
                 applied = 0
             if applied == 0:
-                time.sleep(poll_seconds)
+                wait(poll_seconds)
 
     def _ensure_rows(self) -> None:
         if self._rows_ensured:
