@@ -21,7 +21,10 @@ from events.types import (
 
 
 class SolicitationDrafted(MarketplaceCreated):
+    """Version 2 records whether the buyer chose the method (else it follows the value)."""
+
     TOPIC = "marketplace.Solicitation.Drafted"
+    class_version = 2
     consortium_id: UUID
     title: str
     description: str | None
@@ -30,12 +33,18 @@ class SolicitationDrafted(MarketplaceCreated):
     thresholds: Thresholds
     required_method: ProcurementMethod
     method: ProcurementMethod
+    method_chosen: bool
     justification: Justification | None
     criteria: tuple[Criterion, ...]
     questions_due: datetime
     proposals_due: datetime
     joining_policy: JoiningPolicy
     invited_provider_ids: tuple[UUID, ...]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        # Before version 2 the method was never re-derived: treat it as chosen.
+        state["method_chosen"] = True
 
 
 class SolicitationRevised(MarketplaceEvent):
@@ -136,6 +145,15 @@ class ProposalRevised(MarketplaceEvent):
 class ProposalWithdrawn(MarketplaceEvent):
     TOPIC = "marketplace.Proposal.Withdrawn"
     reason: str | None
+
+
+class ProposalResubmitted(MarketplaceEvent):
+    """A provider that withdrew bids again before the deadline, with a whole new proposal."""
+
+    TOPIC = "marketplace.Proposal.Resubmitted"
+    offering_ids: tuple[UUID, ...]
+    pricing: Pricing
+    narrative: str
 
 
 # Evaluations -----------------------------------------------------------------------------------

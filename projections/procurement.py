@@ -39,6 +39,7 @@ from events.plain import to_plain
 from events.solicitations import (
     EvaluatorNamed,
     ProposalDeclaredNonresponsive,
+    ProposalResubmitted,
     ProposalRevised,
     ProposalSubmitted,
     ProposalWithdrawn,
@@ -142,6 +143,7 @@ class ProcurementProjection(Projection):
             ProposalSubmitted: self._proposal_submitted,
             ProposalRevised: self._proposal_revised,
             ProposalWithdrawn: self._proposal_withdrawn,
+            ProposalResubmitted: self._proposal_resubmitted,
             ContractAwarded: self._contract_awarded,
             ContractSigned: self._contract_signed,
             ContractAmended: self._contract_amended,
@@ -298,6 +300,9 @@ class ProcurementProjection(Projection):
 
     def _proposal_withdrawn(self, conn: Connection, event: ProposalWithdrawn, _: int) -> None:
         self._touch_proposal(conn, event, status="withdrawn")
+
+    def _proposal_resubmitted(self, conn: Connection, event: ProposalResubmitted, _: int) -> None:
+        self._touch_proposal(conn, event, status="submitted")
 
     @staticmethod
     def _touch_proposal(conn: Connection, event: Any, **values: Any) -> None:

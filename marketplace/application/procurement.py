@@ -24,7 +24,14 @@ from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.contracts import Contract, cost_shares
 from marketplace.domain.districts import Consortium, District
-from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, StaleVersion, invalid
+from marketplace.domain.errors import (
+    InvalidValue,
+    NotAllowed,
+    NotFound,
+    StaleVersion,
+    WrongState,
+    invalid,
+)
 from marketplace.domain.offerings import Offering, OfferingStatus
 from marketplace.domain.proposals import Evaluation, Proposal
 from marketplace.domain.providers import Provider
@@ -263,13 +270,18 @@ class ProcurementUseCases(_Base):
         solicitation = self.get_solicitation(solicitation_id)
         offerings = [self.get_offering(o) for o in offering_ids]
         solicitation.require_open_for_proposals(_now())
-        if by.organization_id is not None and self.load_optional(
-            Proposal.id_for(solicitation.id, by.organization_id)
-        ) is not None:
-            raise InvalidValue(
-                "your provider already has a proposal on this solicitation: revise it instead",
-                {"solicitation_id": ["a proposal from your provider exists"]},
-            )
+        existing = None
+        if by.organization_id is not None:
+            existing = self.load_optional(Proposal.id_for(solicitation.id, by.organization_id))
+        if isinstance(existing, Proposal):
+            if not existing.withdrawn:
+                raise WrongState(
+                    "your provider already has a proposal on this solicitation: revise it instead",
+                    {"solicitation_id": ["a proposal from your provider exists"]},
+                )
+            existing.resubmit(by, solicitation, offerings, pricing, narrative, _now())
+            self.save(existing)
+            return existing
         proposal = Proposal.submit(by, solicitation, offerings, pricing, narrative, _now())
         self.save(proposal)
         return proposal
@@ -302,7 +314,8 @@ class ProcurementUseCases(_Base):
         if proposal.is_author(by):
             return proposal
         solicitation = self.get_solicitation(proposal.solicitation_id)
-        if not self.may_read_proposals(by, solicitation):
+        opened = proposal.id in solicitation.opened_proposal_ids  # a withdrawn one never is
+        if not opened or not self.may_read_proposals(by, solicitation):
             raise NotFound(f"proposal {proposal_id} not found")
         return proposal
 
@@ -315,7 +328,7 @@ class ProcurementUseCases(_Base):
     def attest(self, by: Account, solicitation_id: UUID, statement: str) -> Evaluation:
         solicitation = self.get_solicitation(solicitation_id)
         if self.find_evaluation(solicitation.id, by.id) is not None:
-            raise InvalidValue("you have already attested on this solicitation", {"statement": ["already attested"]})
+            raise WrongState("you have already attested on this solicitation")
         evaluation = Evaluation.attest(by, solicitation, statement)
         self.save(evaluation)
         return evaluation

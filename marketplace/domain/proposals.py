@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 from events import MarketplaceEvent
 from events.solicitations import (
     ConflictOfInterestAttested,
+    ProposalResubmitted,
     ProposalRevised,
     ProposalScored,
     ProposalSubmitted,
@@ -105,6 +106,23 @@ class Proposal(Aggregate):
             raise invalid("changes", "the revision changes nothing")
         self.trigger_event(ProposalRevised, actor=str(by.id), changes=changes)
 
+    def resubmit(
+        self,
+        by: Account,
+        solicitation: Solicitation,
+        offerings: Iterable[Offering],
+        pricing: Pricing,
+        narrative: str,
+        now: datetime,
+    ) -> None:
+        """Bid again after withdrawing, before the deadline."""
+        self._require_author(by)
+        if not self.withdrawn:
+            raise WrongState("this proposal is active: revise it instead")
+        solicitation.require_open_for_proposals(now)
+        checked = _check_proposal(by, offerings, pricing, narrative)
+        self.trigger_event(ProposalResubmitted, actor=str(by.id), **checked)
+
     def withdraw(self, by: Account, solicitation: Solicitation, reason: str | None, now: datetime) -> None:
         self._require_author(by)
         self._require_active()
@@ -152,6 +170,14 @@ class Proposal(Aggregate):
     def _(self, event: ProposalWithdrawn) -> None:
         self.withdrawn = True
         self.withdrawal_reason = event.reason
+
+    @when.register
+    def _(self, event: ProposalResubmitted) -> None:
+        self.offering_ids = tuple(event.offering_ids)
+        self.pricing = event.pricing
+        self.narrative = event.narrative
+        self.withdrawn = False
+        self.withdrawal_reason = None
 
 
 def _check_proposal(

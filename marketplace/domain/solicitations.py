@@ -153,6 +153,7 @@ class Solicitation(Aggregate):
         thresholds = consortium.thresholds_on(today)
         checked = _check_spec(spec, consortium)
         required = required_method(checked["estimated_value"], thresholds)
+        checked["method_chosen"] = checked["method"] is not None
         method = checked.pop("method") or _default_method(required)
         _settle_method(method, required, checked)
         return cls._create(
@@ -173,7 +174,11 @@ class Solicitation(Aggregate):
         if unknown:
             raise InvalidValue("unknown fields", {k: ["unknown field"] for k in sorted(unknown)})
         merged = {**self.spec(), **changes}
+        chosen = changes["method"] is not None if "method" in changes else self.method_chosen
+        if not chosen:
+            merged["method"] = None  # the method was never chosen: it follows the value again
         checked = _check_spec(merged, consortium)
+        checked["method_chosen"] = chosen
         required = required_method(checked["estimated_value"], self.thresholds)
         method = checked.pop("method") or _default_method(required)
         _settle_method(method, required, checked)
@@ -536,6 +541,7 @@ class Solicitation(Aggregate):
         self.consortium_id = event.consortium_id
         self.thresholds = event.thresholds
         self.required_method = event.required_method
+        self.method_chosen = event.method_chosen
         for name in SPEC_FIELDS:
             self._set(name, getattr(event, name))
         self.status = SolicitationStatus.DRAFT

@@ -49,9 +49,9 @@ def thresholds_on(on: date, local_schedule: Iterable[Thresholds] = ()) -> Thresh
         raise invalid("date", f"no purchase thresholds are recorded for {on.isoformat()}")
     local = in_force(local_schedule, on)
     if local is None:
-        return Thresholds(on, federal.micro_purchase, federal.simplified_acquisition)
+        return federal
     return Thresholds(
-        on,
+        max(federal.effective_from, local.effective_from),
         min(federal.micro_purchase, local.micro_purchase),
         min(federal.simplified_acquisition, local.simplified_acquisition),
     )

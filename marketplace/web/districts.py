@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 import events
 from events.plain import to_plain
+from marketplace.domain.errors import InvalidValue
 from marketplace.domain.thresholds import thresholds_on
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.commands import command
@@ -150,7 +151,12 @@ class ThresholdsInForce(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The purchase thresholds in force on a day (federal, or a consortium's stricter ones)."""
         day = args["on"] or events.now().date()
+        consortium = None
         if args["consortium_id"] is not None:
-            return to_plain(marketplace().get_consortium(args["consortium_id"]).thresholds_on(day))
-        return to_plain(thresholds_on(day))
+            consortium = marketplace().get_consortium(args["consortium_id"])
+        try:
+            found = consortium.thresholds_on(day) if consortium else thresholds_on(day)
+        except InvalidValue as error:
+            raise InvalidValue(error.message, {"on": list(error.fields.values())[0]}, location="query") from None
+        return to_plain(found)
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from marketplace.domain.districts import Consortium
-from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound
+from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, WrongState
 from marketplace.domain.offerings import OfferingStatus
 from marketplace.domain.proposals import Proposal
 from marketplace.domain.solicitations import ProposalAfterDeadline, Solicitation, SolicitationStatus
@@ -153,7 +153,8 @@ def test_after_the_deadline_a_member_district_s_buyer_who_is_not_the_lead_may_no
 def test_before_the_deadline_reading_a_proposal_finds_nothing_for_anyone_but_its_author(
     coop: Cooperative, open_solicitation: Solicitation
 ) -> None:
-    proposal_id = coop.submit(1, open_solicitation).id
+    proposal = coop.submit(1, open_solicitation)
+    proposal_id = proposal.id
 
     for reader in (coop.lead, coop.evaluators[0], coop.providers[0], coop.buyers[2], None):
         with refused(NotFound, coop.app):
@@ -161,15 +162,19 @@ def test_before_the_deadline_reading_a_proposal_finds_nothing_for_anyone_but_its
     assert coop.app.read_proposal(coop.providers[1], proposal_id).id == proposal_id
 
     coop.pass_deadline(open_solicitation)
+    with refused(NotFound, coop.app):  # past the deadline, but not opened until the closing
+        coop.app.read_proposal(coop.lead, proposal_id)
+    coop.close(open_solicitation, [proposal])
     assert coop.app.read_proposal(coop.lead, proposal_id).id == proposal_id
 
 
 def test_after_the_deadline_reading_a_proposal_needs_the_evaluator_s_attestation(
     coop: Cooperative, open_solicitation: Solicitation
 ) -> None:
-    proposal_id = coop.submit(1, open_solicitation).id
+    proposal = coop.submit(1, open_solicitation)
+    proposal_id = proposal.id
     evaluator = coop.evaluators[0]
-    coop.pass_deadline(open_solicitation)
+    coop.close(open_solicitation, [proposal])
 
     with refused(NotFound, coop.app):
         coop.app.read_proposal(evaluator, proposal_id)
@@ -240,7 +245,7 @@ def test_a_provider_makes_one_proposal_per_solicitation_and_revises_it_instead(
 ) -> None:
     first = coop.app.get_proposal(Proposal.id_for(open_solicitation.id, coop.provider_id(0)))
 
-    with refused(InvalidValue, coop.app, first) as refusal:
+    with refused(WrongState, coop.app, first) as refusal:
         coop.submit(0, open_solicitation, per_student("350.00"))
     assert set(refusal.value.fields) == {"solicitation_id"}
 

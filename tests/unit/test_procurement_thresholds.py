@@ -40,7 +40,7 @@ def coop(fixed_clock: FixedClock) -> Cooperative:
 
 def test_the_federal_thresholds_rise_to_15000_and_350000_on_2025_10_01() -> None:
     assert thresholds_on(date(2025, 9, 30)) == Thresholds(
-        date(2025, 9, 30), usd("10000"), usd("250000")
+        date(2018, 6, 20), usd("10000"), usd("250000")
     )
     assert thresholds_on(date(2025, 10, 1)) == Thresholds(
         date(2025, 10, 1), usd("15000"), usd("350000")
@@ -108,7 +108,7 @@ def test_a_solicitation_drafted_before_2025_10_01_uses_the_10000_and_250000_thre
     assert set(refusal.value.fields) == {"method"}
 
     solicitation = coop.draft(estimated_value=usd("250000.01"))
-    assert solicitation.thresholds == Thresholds(BEFORE_RAISE.date(), usd("10000"), usd("250000"))
+    assert solicitation.thresholds == Thresholds(date(2018, 6, 20), usd("10000"), usd("250000"))
     assert solicitation.required_method is PROPOSALS
     assert coop.draft(estimated_value=usd("10000.01"), criteria=()).required_method is QUOTES
 
@@ -157,7 +157,7 @@ def test_a_consortium_s_stricter_local_thresholds_win_over_federal_ones(
     assert set(refusal.value.fields) == {"method"}
 
     solicitation = coop.draft(estimated_value=usd("150000"))
-    assert solicitation.thresholds == Thresholds(NOW.date(), usd("5000"), usd("100000"))
+    assert solicitation.thresholds == Thresholds(date(2025, 10, 1), usd("5000"), usd("100000"))
     assert solicitation.required_method is PROPOSALS
     assert coop.draft(estimated_value=usd("5000.01"), criteria=()).required_method is QUOTES
 
