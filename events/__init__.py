@@ -7,9 +7,11 @@ their classes live in today.
 from events import (  # noqa: F401  (importing registers the topics)
     accounts,
     contracts,
+    designations,
     districts,
     idempotency,
     offerings,
+    outcomes,
     providers,
     solicitations,
 )

@@ -71,3 +71,12 @@ class ContractAwardCancelled(MarketplaceEvent):
 class DistrictJoinedContract(MarketplaceEvent):
     TOPIC = "marketplace.Contract.DistrictJoined"
     share: CostShare
+
+
+class StudentDataAccessGranted(MarketplaceEvent):
+    """A party district let the provider access its students' data, under the provider's signed
+    privacy agreement covering that district on the day (PRODUCT rule 11)."""
+
+    TOPIC = "marketplace.Contract.StudentDataAccessGranted"
+    district_id: UUID
+    agreement_id: UUID

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from events.base import MarketplaceCreated
-from events.types import Contact, OrganizationIdentifier
+from events.base import MarketplaceCreated, MarketplaceEvent
+from events.types import Contact, OrganizationIdentifier, PrivacyAgreement
 
 
 class ProviderRegistered(MarketplaceCreated):
@@ -12,3 +12,10 @@ class ProviderRegistered(MarketplaceCreated):
     identifier: OrganizationIdentifier
     website: str | None
     contact: Contact
+
+
+class ProviderPrivacyAgreementRecorded(MarketplaceEvent):
+    """The provider recorded a data privacy agreement it signed (per state or per district)."""
+
+    TOPIC = "marketplace.Provider.PrivacyAgreementRecorded"
+    agreement: PrivacyAgreement

@@ -65,6 +65,8 @@ ENUMS: dict[str, type[Enum]] = {
     "noncompetitive_case": types.NoncompetitiveCase,
     "joining_policy": types.JoiningPolicy,
     "contract_type": types.ContractType,
+    "privacy_scope": types.PrivacyScope,
+    "privacy_agreement_kind": types.PrivacyAgreementKind,
 }
 
 VALUE_OBJECTS: dict[str, type] = {
@@ -80,6 +82,9 @@ VALUE_OBJECTS: dict[str, type] = {
     "justification": types.Justification,
     "score": types.Score,
     "cost_share": types.CostShare,
+    "usage": types.Usage,
+    "reported_result": types.ReportedResult,
+    "privacy_agreement": types.PrivacyAgreement,
 }
 
 

@@ -209,3 +209,58 @@ class CostShare:
     seats: int
     unit_price: Decimal
     amount: Decimal
+
+
+# Outcomes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    """How a district used an offering in a school year; every figure is optional."""
+
+    average_minutes_per_week: int | None = None
+    sessions: int | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportedResult:
+    """One result a district measured: the measure, its baseline (if any), the result, and how it
+    was measured. Different measures are never averaged together."""
+
+    measure: str
+    baseline: Decimal | None
+    result: Decimal
+    method: str
+
+
+# Trust signals --------------------------------------------------------------------------------
+
+
+class PrivacyScope(Enum):
+    """What a signed data privacy agreement covers: every district of a state, or one district."""
+
+    STATE = "state"
+    DISTRICT = "district"
+
+
+class PrivacyAgreementKind(Enum):
+    NATIONAL_DPA = "national_dpa"  # the Student Data Privacy Consortium's National DPA
+    STATE_MODEL = "state_model"  # a state's model agreement, for every district of the state
+    DISTRICT_TERMS = "district_terms"  # a district's own signed terms
+    ADOPTION = "adoption"  # a district adopts the terms another district signed
+
+
+@dataclass(frozen=True)
+class PrivacyAgreement:
+    """A data privacy agreement a provider signed; covers through ``expires_on`` when given."""
+
+    id: UUID
+    scope: PrivacyScope
+    state: str | None
+    district_id: UUID | None
+    kind: PrivacyAgreementKind
+    adopted_from_district_id: UUID | None
+    signed_on: date
+    expires_on: date | None
+    document_url: str

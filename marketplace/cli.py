@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 import migrations
-from events.types import Role
+from events.types import ProcurementMethod, Role
 from marketplace.web.services import services
 
 db_cli = AppGroup("db", help="The database: migrations and the event store's tables.")
@@ -23,6 +24,7 @@ accounts_cli = AppGroup("accounts", help="Accounts and their tokens.")
 projections_cli = AppGroup("projections", help="Read models: run, rebuild, status.")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 procurement_cli = AppGroup("procurement", help="Procurement: timed transitions.")
+export_cli = AppGroup("export", help="Exports: the award register for auditors and open data.")
 
 
 @procurement_cli.command("tick")
@@ -95,13 +97,19 @@ def projections_run() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     from marketplace.scheduler import close_due_solicitations
+    from projections.wakeup import waker_for
 
-    click.echo(f"projection worker {os.getpid()} running", err=True)
-    svc.runner.run_forever(
-        svc.settings.projection_poll_seconds,
-        stop.is_set,
-        every_minute=lambda: close_due_solicitations(svc),
-    )
+    waker = waker_for(svc.app, svc.settings.listen_conninfo())
+    click.echo(f"projection worker {os.getpid()} running ({type(waker).__name__})", err=True)
+    try:
+        svc.runner.run_forever(
+            svc.settings.projection_poll_seconds,
+            stop.is_set,
+            every_minute=lambda: close_due_solicitations(svc),
+            wait=waker.wait,
+        )
+    finally:
+        waker.close()
     click.echo("projection worker stopped", err=True)
 
 
@@ -124,6 +132,105 @@ def demo_load() -> None:
     click.echo(f"  admin          {report.admin_token}")
     click.echo(f"  provider       {report.provider_token}")
     click.echo(f"  buyer (lead)   {report.buyer_token}")
+
+
+@export_cli.command("awards")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "ocds"]),
+    default="csv",
+    show_default=True,
+    help="csv and xlsx: the award register, one row per award and member allocation; "
+    "ocds: an OCDS release package.",
+)
+@click.option(
+    "--output", "-o", type=click.File("wb"), default="-", show_default="stdout",
+    help="The file to write.",
+)
+@click.option(
+    "--date-from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Awarded on or after (UTC)."
+)
+@click.option(
+    "--date-to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Awarded on or before (UTC)."
+)
+@click.option("--consortium-id", type=click.UUID, default=None)
+@click.option("--district-id", type=click.UUID, default=None, help="A party district.")
+@click.option("--provider-id", type=click.UUID, default=None)
+@click.option("--method", type=click.Choice([m.value for m in ProcurementMethod]), default=None)
+def export_awards(fmt: str, output: Any, **options: Any) -> None:
+    """Export the award register (the twin of GET /api/v1/awards/export.csv and .xlsx), with a
+    progress bar on stderr."""
+    from marketplace import exports
+    from projections.award_register_queries import AwardFilters, award_rows, count_award_rows
+
+    if fmt == "ocds":
+        _export_ocds(output, options)
+        return
+    for day in ("date_from", "date_to"):
+        if options[day] is not None:
+            options[day] = options[day].date()
+    if options["date_from"] and options["date_to"] and options["date_to"] < options["date_from"]:
+        raise click.BadParameter("must be on or after --date-from", param_hint="--date-to")
+    filters = AwardFilters.of(options)
+    svc = services()
+    svc.runner.catch_up(names=["award_register"])
+    with svc.engines.reader.connect() as conn:
+        total = count_award_rows(conn, filters)
+        with click.progressbar(length=total, label="exporting award rows", file=sys.stderr) as bar:
+
+            exported = [0]
+
+            def counted(rows: Any) -> Any:
+                for row in rows:
+                    yield row
+                    exported[0] += 1
+                    if exported[0] % 500 == 0:
+                        bar.update(500)
+                bar.update(exported[0] % 500)
+
+            rows = counted(award_rows(conn, filters))
+            if fmt == "csv":
+                for text in exports.csv_chunks(rows):
+                    output.write(text.encode("utf-8"))
+            else:
+                for chunk in exports.xlsx_chunks(rows):
+                    output.write(chunk)
+    output.flush()
+    click.echo(f"exported {exported[0]} award row(s) as {fmt}", err=True)
+
+
+def _export_ocds(output: Any, options: dict[str, Any]) -> None:
+    """Every OCDS release (dated within --date-from/--date-to) as one release package, streamed."""
+    from projections import ocds_queries
+
+    narrowing = [k for k in ("consortium_id", "district_id", "provider_id", "method") if options[k]]
+    if narrowing:
+        raise click.BadParameter(
+            "the OCDS package holds every release; only --date-from and --date-to narrow it",
+            param_hint=", ".join(f"--{k.replace('_', '-')}" for k in narrowing),
+        )
+    date_from = options["date_from"].replace(tzinfo=timezone.utc) if options["date_from"] else None
+    date_to = (
+        options["date_to"].replace(tzinfo=timezone.utc) + timedelta(days=1) if options["date_to"] else None
+    )
+    svc = services()
+    svc.runner.catch_up(names=["ocds"])
+    with svc.engines.reader.connect() as conn:
+        total = ocds_queries.count_releases(conn, date_from, date_to)
+        newest = ocds_queries.newest_release_date_between(conn, date_from, date_to)
+        with click.progressbar(length=total, label="exporting OCDS releases", file=sys.stderr) as bar:
+
+            def counted() -> Any:
+                for release in ocds_queries.iter_releases(conn, date_from, date_to):
+                    yield release
+                    bar.update(1)
+
+            chunks = ocds_queries.release_package_chunks("urn:marketplace:ocds:export", counted(), newest)
+            for chunk in chunks:
+                output.write(chunk.encode("utf-8"))
+    output.flush()
+    click.echo(f"exported {total} OCDS release(s)", err=True)
 
 
 @click.command("serve")
@@ -158,6 +265,6 @@ def serve(host: str, port: str, workers: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, accounts_cli, projections_cli, demo_cli, procurement_cli):
+    for group in (db_cli, accounts_cli, projections_cli, demo_cli, procurement_cli, export_cli):
         app.cli.add_command(group)
     app.cli.add_command(serve)

@@ -32,6 +32,8 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     projection_batch_size: int = 1000
     projection_poll_seconds: float = 0.5
+    ocid_prefix: str = "ocds-mkt001"
+    """The Open Contracting ID prefix: each contracting process is ``{prefix}-{its id}``."""
 
     @classmethod
     def from_env(cls, instance_path: str, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -46,6 +48,7 @@ class Settings:
             ("max_body_bytes", int),
             ("projection_batch_size", int),
             ("projection_poll_seconds", float),
+            ("ocid_prefix", str),
         ):
             raw = env.get(f"MARKETPLACE_{key.upper()}")
             if raw:
@@ -66,6 +69,13 @@ class Settings:
         if url.get_backend_name() == "postgresql":
             return url.set(drivername="postgresql+psycopg")
         return url
+
+    def listen_conninfo(self) -> str | None:
+        """Where a projection worker LISTENs for new events (PostgreSQL only)."""
+        url = self.url
+        if url.get_backend_name() != "postgresql":
+            return None
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The event store's configuration, derived from the one database URL."""

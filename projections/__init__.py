@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from projections.award_register import AwardRegisterProjection
 from projections.catalog import CatalogProjection
 from projections.history import HistoryProjection
+from projections.ocds import DEFAULT_OCID_PREFIX, OcdsProjection
+from projections.outcomes import OutcomesProjection
 from projections.procurement import ProcurementProjection
 from projections.runner import Projection, ProjectionRunner
 
 
-def all_projections() -> list[Projection]:
-    return [CatalogProjection(), HistoryProjection(), ProcurementProjection()]
+def all_projections(app: Any, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> list[Projection]:
+    """Every read model; ``app`` is the event-sourced application (the award register looks
+    names up in the event store)."""
+    return [
+        CatalogProjection(),
+        HistoryProjection(),
+        ProcurementProjection(),
+        AwardRegisterProjection(app),
+        OcdsProjection(ocid_prefix),
+        OutcomesProjection(),
+    ]
 
 
 __all__ = ["Projection", "ProjectionRunner", "all_projections"]

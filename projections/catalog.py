@@ -1,5 +1,11 @@
 """The catalog read model: providers, offerings (every status), their multi-valued facets, and the
-full-text index of published offerings.
+full-text index of published offerings; beside them, the trust signals shown on offerings:
+designations (labels) and providers' signed data privacy agreements.
+
+A designation is added to its offering's document and to ``offering_designations``; it never
+touches the columns search filters, ranks or sorts on, nor the offering's version. Whether a
+designation is active, or an agreement in force, depends on the day: readers decide that from the
+recorded dates (see ``projections.search`` and ``projections.trust_queries``).
 
 PostgreSQL indexes text through a generated ``tsvector`` column (see the migration); SQLite keeps
 an FTS5 table, ``offering_search``, keyed by ``offerings.search_key``, maintained here.
@@ -12,15 +18,18 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, text, update
 
+from events.designations import DesignationIssued, DesignationRevoked
 from events.offerings import DETAIL_FIELDS, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.plain import to_plain
-from events.providers import ProviderRegistered
+from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
 from projections.runner import Handler, Projection
 from projections.tables import (
+    offering_designations,
     offering_grade_bands,
     offering_interoperability,
     offering_subjects,
     offerings,
+    provider_privacy_agreements,
     providers,
 )
 
@@ -55,7 +64,15 @@ def offering_columns(document: dict[str, Any]) -> dict[str, Any]:
 
 class CatalogProjection(Projection):
     name = "catalog"
-    tables = (providers, offerings, offering_subjects, offering_grade_bands, offering_interoperability)
+    tables = (
+        providers,
+        offerings,
+        offering_subjects,
+        offering_grade_bands,
+        offering_interoperability,
+        offering_designations,
+        provider_privacy_agreements,
+    )
 
     def handlers(self) -> dict[type, Handler]:
         return {
@@ -64,6 +81,9 @@ class CatalogProjection(Projection):
             OfferingRevised: self._revised,
             OfferingPublished: self._published,
             OfferingWithdrawn: self._withdrawn,
+            DesignationIssued: self._designation_issued,
+            DesignationRevoked: self._designation_revoked,
+            ProviderPrivacyAgreementRecorded: self._privacy_agreement_recorded,
         }
 
     def reset(self, conn: Connection) -> None:
@@ -104,6 +124,7 @@ class CatalogProjection(Projection):
             "withdrawn_at": None,
             "withdrawal_reason": None,
             **{name: to_plain(getattr(event, name)) for name in DETAIL_FIELDS},
+            "designations": [],
         }
         conn.execute(
             insert(offerings).values(
@@ -148,6 +169,85 @@ class CatalogProjection(Projection):
         }
         self._store(conn, event, document, status="withdrawn")
         self._unindex(conn, row.search_key)
+
+    # Trust signals ---------------------------------------------------------------------------
+
+    def _designation_issued(self, conn: Connection, event: DesignationIssued, _: int) -> None:
+        conn.execute(
+            insert(offering_designations).values(
+                id=event.originator_id,
+                offering_id=event.offering_id,
+                name=event.name,
+                issuer=event.issuer,
+                criteria_url=event.criteria_url,
+                valid_from=event.valid_from,
+                valid_until=event.valid_until,
+                issued_at=event.timestamp,
+            )
+        )
+        label = {
+            "id": str(event.originator_id),
+            "name": event.name,
+            "issuer": event.issuer,
+            "criteria_url": event.criteria_url,
+            "valid_from": event.valid_from.isoformat(),
+            "valid_until": to_plain(event.valid_until),
+            "issued_at": event.timestamp.isoformat(),
+            "revoked_at": None,
+            "revocation_reason": None,
+        }
+        self._relabel(conn, event.offering_id, lambda labels: [*labels, label])
+
+    def _designation_revoked(self, conn: Connection, event: DesignationRevoked, _: int) -> None:
+        conn.execute(
+            update(offering_designations)
+            .where(offering_designations.c.id == event.originator_id)
+            .values(revoked_at=event.timestamp, revocation_reason=event.reason)
+        )
+        offering_id = conn.execute(
+            select(offering_designations.c.offering_id).where(
+                offering_designations.c.id == event.originator_id
+            )
+        ).scalar_one()
+        revoked = {"revoked_at": event.timestamp.isoformat(), "revocation_reason": event.reason}
+        designation_id = str(event.originator_id)
+        self._relabel(
+            conn,
+            offering_id,
+            lambda labels: [
+                {**label, **revoked} if label["id"] == designation_id else label for label in labels
+            ],
+        )
+
+    @staticmethod
+    def _relabel(conn: Connection, offering_id: Any, change: Any) -> None:
+        """Rewrite the document's designations only: the offering's version, times and every
+        searchable column stay as they are (a designation never changes search)."""
+        document = conn.execute(
+            select(offerings.c.document).where(offerings.c.id == offering_id)
+        ).scalar_one()
+        document = {**document, "designations": change(document.get("designations") or [])}
+        conn.execute(update(offerings).where(offerings.c.id == offering_id).values(document=document))
+
+    def _privacy_agreement_recorded(
+        self, conn: Connection, event: ProviderPrivacyAgreementRecorded, _: int
+    ) -> None:
+        agreement = event.agreement
+        conn.execute(
+            insert(provider_privacy_agreements).values(
+                id=agreement.id,
+                provider_id=event.originator_id,
+                scope=agreement.scope.value,
+                state=agreement.state,
+                district_id=agreement.district_id,
+                kind=agreement.kind.value,
+                adopted_from_district_id=agreement.adopted_from_district_id,
+                signed_on=agreement.signed_on,
+                expires_on=agreement.expires_on,
+                document_url=agreement.document_url,
+                recorded_at=event.timestamp,
+            )
+        )
 
     # Helpers ---------------------------------------------------------------------------------
 

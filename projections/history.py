@@ -19,7 +19,9 @@ from events.contracts import (
     ContractSigned,
     ContractTerminated,
     DistrictJoinedContract,
+    StudentDataAccessGranted,
 )
+from events.designations import DesignationIssued, DesignationRevoked
 from events.districts import (
     ConsortiumFormed,
     ConsortiumMemberJoined,
@@ -28,8 +30,9 @@ from events.districts import (
     DistrictRegistered,
 )
 from events.offerings import OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
+from events.outcomes import OutcomeReported, OutcomeReportRevised
 from events.plain import event_changes
-from events.providers import ProviderRegistered
+from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
 from events.solicitations import (
     EvaluatorNamed,
     ProposalDeclaredNonresponsive,
@@ -81,6 +84,12 @@ PUBLIC_EVENTS = (
     ContractTerminated,
     ContractAwardCancelled,
     DistrictJoinedContract,
+    StudentDataAccessGranted,
+    OutcomeReported,
+    OutcomeReportRevised,
+    DesignationIssued,
+    DesignationRevoked,
+    ProviderPrivacyAgreementRecorded,
 )
 
 # Public, but not everything in them: which provider asks a question would reveal a likely

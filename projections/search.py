@@ -4,26 +4,39 @@ Facets are disjunctive: the counts for one facet apply every filter except that 
 buyer who ticks "math" still sees how many offerings "science" would add. Values within a facet
 are alternatives (any of), except interoperability, where a buyer needs every standard named.
 A designation (when there are some) is never a filter or a sort key unless a caller asks.
+
+Trust signals (PRODUCT rules 10 and 11) sit beside the offering's own attributes: each card shows
+its designations as labels (with their status on the day) and its provider's privacy status (the
+states its state agreements cover, and how many districts its district agreements cover). The
+``designation`` and ``privacy_state`` facets are reported when some offering carries a value, and
+they filter only when a caller names them. No designation ever enters relevance or any sort.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, func, literal_column, select, text
 from sqlalchemy.sql.elements import ColumnElement
 
+import events
 from projections.tables import (
+    offering_designations,
     offering_grade_bands,
     offering_interoperability,
     offering_subjects,
     offerings,
+    provider_privacy_agreements,
 )
+from projections.trust_queries import active_designation, designation_label, in_force, privacy_by_provider
 
 SORTS = ("relevance", "newest", "price", "price_desc", "title")
 FACETS = ("subject", "grade_band", "model_type", "delivery", "interoperability", "evidence_tier", "price_unit")
+TRUST_FACETS = ("designation", "privacy_state")
+"""Reported only when some offering in the result carries a value; never a default filter."""
 MAX_TERMS = 12
 
 _MULTI: dict[str, tuple[Table, str]] = {
@@ -49,9 +62,12 @@ class CatalogQuery:
     evidence_tier: tuple[str, ...] = ()  # "1".."4" or "none"
     price_unit: tuple[str, ...] = ()
     max_price_cents: int | None = None
+    designation: tuple[str, ...] = ()  # any of these active designations, only when asked
+    privacy_state: tuple[str, ...] = ()  # any of these states, covered by a state agreement
     sort: str | None = None
     page: int = 1
     per_page: int = 20
+    today: date | None = None  # the day designations and agreements are judged on; default today
 
 
 @dataclass
@@ -83,6 +99,7 @@ class _Search:
         self.query = query
         self.dialect = conn.dialect.name
         self.terms = search_terms(query.q)
+        self.today = query.today or events.now().date()
 
     def text_condition(self) -> ColumnElement[bool] | None:
         if not self.terms:
@@ -129,7 +146,20 @@ class _Search:
             conditions.append(options[0] if len(options) == 1 else options[0] | options[1])
         if q.max_price_cents is not None:
             conditions.append(offerings.c.list_price_cents <= q.max_price_cents)
+        if q.designation and without != "designation":
+            designated = select(offering_designations.c.offering_id).where(
+                offering_designations.c.name.in_(q.designation), active_designation(self.today)
+            )
+            conditions.append(offerings.c.id.in_(designated))
+        if q.privacy_state and without != "privacy_state":
+            covered = select(provider_privacy_agreements.c.provider_id).where(
+                self._state_agreement(), provider_privacy_agreements.c.state.in_(q.privacy_state)
+            )
+            conditions.append(offerings.c.provider_id.in_(covered))
         return conditions
+
+    def _state_agreement(self) -> ColumnElement[bool]:
+        return and_(provider_privacy_agreements.c.scope == "state", in_force(self.today))
 
     def sort(self) -> str:
         requested = self.query.sort
@@ -172,7 +202,13 @@ class _Search:
         for row in self.conn.execute(statement):
             document = dict(row.document)
             document.pop("description", None)  # cards carry the summary; the offering page has it all
+            document["designations"] = [
+                designation_label(label, self.today) for label in document.get("designations") or []
+            ]
             items.append(document)
+        privacy = privacy_by_provider(self.conn, {item["provider"]["id"] for item in items}, self.today)
+        for item in items:
+            item["privacy"] = privacy[item["provider"]["id"]]
         return items
 
     def total(self) -> int:
@@ -181,7 +217,23 @@ class _Search:
 
     def facet(self, name: str) -> list[dict[str, Any]]:
         where = and_(*self.conditions(without=name))
-        if name in _MULTI:
+        if name == "designation":
+            labels = offering_designations
+            statement = (
+                select(labels.c.name.label("value"), func.count(labels.c.offering_id.distinct()).label("count"))
+                .select_from(labels.join(offerings, offerings.c.id == labels.c.offering_id))
+                .where(where, active_designation(self.today))
+                .group_by(labels.c.name)
+            )
+        elif name == "privacy_state":
+            agreements = provider_privacy_agreements
+            statement = (
+                select(agreements.c.state.label("value"), func.count(offerings.c.id.distinct()).label("count"))
+                .select_from(agreements.join(offerings, offerings.c.provider_id == agreements.c.provider_id))
+                .where(where, self._state_agreement())
+                .group_by(agreements.c.state)
+            )
+        elif name in _MULTI:
             table, column = _MULTI[name]
             value = table.c[column]
             statement = (
@@ -220,5 +272,8 @@ def search_catalog(conn: Connection, query: CatalogQuery) -> CatalogResult:
         page=query.page,
         per_page=query.per_page,
         sort=sort,
-        facets={name: search.facet(name) for name in FACETS},
+        facets={
+            **{name: search.facet(name) for name in FACETS},
+            **{name: counts for name in TRUST_FACETS if (counts := search.facet(name))},
+        },
     )

@@ -2,7 +2,8 @@
 pooled seats reach, with each member district's allocation and cost share (they sum exactly to
 the contract value). Signed by the provider; amended, renewed, terminated by events; an award is
 corrected by cancelling it (before signature) and awarding again, never edited in place. Other
-districts may join an active contract when its solicitation allowed it.
+districts may join an active contract when its solicitation allowed it. A party district grants
+the provider access to its students' data only under a signed privacy agreement covering it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from events.contracts import (
     ContractSigned,
     ContractTerminated,
     DistrictJoinedContract,
+    StudentDataAccessGranted,
 )
 from events.types import CostShare, JoiningPolicy, Role
 from marketplace.domain import validation
@@ -32,6 +34,12 @@ from marketplace.domain.accounts import Account
 from marketplace.domain.errors import NotAllowed, WrongState, invalid
 
 CENT = Decimal("0.01")
+
+
+class PrivacyAgreementRequired(WrongState):
+    """Student data access needs the provider's signed privacy agreement covering the district
+    on the day (PRODUCT rule 11). A conflict with the current state (409), not a permission
+    problem: the caller may grant, and can once the provider records a covering agreement."""
 
 
 class ContractStatus(Enum):
@@ -177,6 +185,33 @@ class Contract(Aggregate):
         self.trigger_event(DistrictJoinedContract, actor=str(by.id), share=share)
         return share
 
+    def grant_student_data_access(
+        self, by: Account, district_id: UUID, agreement_id: UUID | None
+    ) -> None:
+        """A party district's buyer lets the provider access its students' data. The application
+        passes the id of the provider's agreement covering that district today
+        (``Provider.covers``), or None when there is none: then access is refused."""
+        by.require_role(Role.BUYER)
+        if not any(a.district_id == district_id for a in self.allocations):
+            raise invalid("district_id", "not a party district of this contract")
+        if not by.acts_for(district_id):
+            raise NotAllowed("only a buyer of that party district grants access to its student data")
+        if self.status is not ContractStatus.ACTIVE:
+            raise WrongState(
+                f"student data access is granted on an active (signed) contract; this one is {self.status.value}"
+            )
+        if agreement_id is None:
+            raise PrivacyAgreementRequired(
+                "the provider has no signed data privacy agreement covering this district today: "
+                "student data access is refused until it records one",
+                {"district_id": ["no privacy agreement of the provider covers this district"]},
+            )
+        if self.student_data_access.get(district_id) == agreement_id:
+            raise WrongState("student data access is already granted for this district under this agreement")
+        self.trigger_event(
+            StudentDataAccessGranted, actor=str(by.id), district_id=district_id, agreement_id=agreement_id
+        )
+
     def is_party(self, account: Account | None) -> bool:
         return account is not None and any(account.acts_for(a.district_id) for a in self.allocations)
 
@@ -203,6 +238,7 @@ class Contract(Aggregate):
         self.signatory: str | None = None
         self.signed_at = None
         self.end_reason: str | None = None
+        self.student_data_access: dict[UUID, UUID] = {}  # district -> agreement it was granted under
 
     @when.register
     def _(self, event: ContractSigned) -> None:
@@ -233,3 +269,7 @@ class Contract(Aggregate):
     def _(self, event: DistrictJoinedContract) -> None:
         self.allocations = (*self.allocations, event.share)
         self.total_value = self.total_value + event.share.amount
+
+    @when.register
+    def _(self, event: StudentDataAccessGranted) -> None:
+        self.student_data_access[event.district_id] = event.agreement_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Mapping
 
 from flask import Flask, g, request
@@ -16,7 +17,9 @@ from marketplace.web import (
     catalog,
     contracts,
     districts,
+    exports,
     health,
+    ocds,
     offerings,
     outcomes,
     proposals,
@@ -27,6 +30,9 @@ from marketplace.web import (
 from marketplace.web.commands import POSITION_HEADER, await_requested_position
 from marketplace.web.errors import http_error, register_error_handlers
 from marketplace.web.services import ServicesHolder
+
+
+access_log = logging.getLogger("marketplace.access")
 
 
 class MarketplaceApi(Api):
@@ -61,12 +67,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         solicitations,
         proposals,
         contracts,
+        exports,
+        ocds,
         trust,
         outcomes,
         health,
     ):
         api.register_blueprint(module.blp)
     register_error_handlers(app)
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.started = time.perf_counter()
 
     @app.before_request
     def _read_your_writes() -> None:
@@ -78,6 +90,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         position = g.get("log_position")
         if position is not None:
             response.headers[POSITION_HEADER] = str(position)
+        account = g.get("account")
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+                "account_id": str(account.id) if account is not None else None,
+                "log_position": position,
+            },
+        )
         return response
 
     @app.teardown_appcontext

@@ -34,6 +34,8 @@ class Catalog(MethodView):
             evidence_tier=tuple(args["evidence_tier"]),
             price_unit=tuple(args["price_unit"]),
             max_price_cents=None if max_price is None else int(max_price * 100),
+            designation=tuple(args["designation"]),
+            privacy_state=tuple(args["privacy_state"]),
             sort=args["sort"],
             page=args["page"],
             per_page=args["per_page"],

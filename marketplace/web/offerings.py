@@ -6,6 +6,7 @@ from uuid import UUID
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+import events
 from events.offerings import DETAIL_FIELDS
 from events.plain import iso_utc, to_plain
 from marketplace.domain.errors import NotFound
@@ -22,6 +23,7 @@ from marketplace.web.schemas.offerings import (
 )
 from marketplace.web.services import marketplace, services
 from projections import queries
+from projections.trust_queries import designation_label
 
 blp = Blueprint(
     "offerings",
@@ -32,8 +34,11 @@ blp = Blueprint(
 
 
 def offering_view(offering: Offering) -> dict[str, Any]:
-    """The offering document, as the catalog projection stores it."""
+    """The offering document, as the catalog projection stores it (designations, issued by
+    authorities rather than the provider, come from the catalog read model)."""
     provider = marketplace().get_provider(offering.provider_id)
+    with services().engines.reader.connect() as conn:
+        stored = queries.offering_document(conn, offering.id) or {}
     return {
         "id": str(offering.id),
         "provider": {"id": str(provider.id), "name": provider.legal_name},
@@ -45,7 +50,14 @@ def offering_view(offering: Offering) -> dict[str, Any]:
         "withdrawn_at": iso_utc(offering.withdrawn_at),
         "withdrawal_reason": offering.withdrawal_reason,
         **{name: to_plain(getattr(offering, name)) for name in DETAIL_FIELDS},
+        "designations": _labels(stored),
     }
+
+
+def _labels(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Designations as labels, with their status judged today."""
+    today = events.now().date()
+    return [designation_label(label, today) for label in document.get("designations") or []]
 
 
 def _respond(offering: Offering) -> tuple[dict[str, Any], dict[str, str]]:
@@ -59,7 +71,7 @@ def _visible_document(offering_id: UUID) -> dict[str, Any]:
         OfferingStatus(document["status"]), UUID(document["provider"]["id"]), current_account()
     ):
         raise NotFound(f"offering {offering_id} not found")
-    return document
+    return {**document, "designations": _labels(document)}
 
 
 @blp.route("")

@@ -169,6 +169,31 @@ def evaluation_view(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def contract_privacy(contract: Contract) -> list[dict[str, Any]]:
+    """Per party district: is it covered today by a signed privacy agreement of the provider
+    (flagged when not), and was student data access granted (PRODUCT rule 11)."""
+    app = marketplace()
+    provider = app.get_provider(contract.provider_id)
+    today = events.now().date()
+    statuses = []
+    for share in contract.allocations:
+        district = app.get_district(share.district_id)
+        agreement = provider.covers(district.id, district.state, today)
+        granted = share.district_id in contract.student_data_access
+        access = "not_granted" if not granted else "granted" if agreement is not None else "suspended"
+        statuses.append(
+            {
+                "district_id": str(district.id),
+                "state": district.state,
+                "covered": agreement is not None,
+                "agreement_id": str(agreement.id) if agreement is not None else None,
+                "flagged": agreement is None,
+                "student_data_access": access,
+            }
+        )
+    return statuses
+
+
 def contract_view(contract: Contract) -> dict[str, Any]:
     seats = sum(a.seats for a in contract.allocations)
     saving = (contract.list_unit_price - contract.unit_price) * seats
@@ -204,6 +229,7 @@ def contract_view(contract: Contract) -> dict[str, Any]:
         "end_reason": contract.end_reason,
         "version": contract.version,
         "awarded_at": iso_utc(contract.awarded_at),
+        "privacy": contract_privacy(contract),
     }
 
 

@@ -26,7 +26,10 @@ class Services:
         self.app = Marketplace(env=settings.eventsourcing_env())
         self.engines: Engines = build_engines(settings.sqlalchemy_url())
         self.runner = ProjectionRunner(
-            self.app, self.engines, all_projections(), batch_size=settings.projection_batch_size
+            self.app,
+            self.engines,
+            all_projections(self.app, settings.ocid_prefix),
+            batch_size=settings.projection_batch_size,
         )
 
     def close(self) -> None:

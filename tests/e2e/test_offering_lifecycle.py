@@ -31,3 +31,25 @@ def test_a_provider_drafts_publishes_and_withdraws_an_offering(provider: Any, an
 
     history = caller.get(f"/api/v1/offerings/{offering['id']}/history").get_json()
     assert [e["type"] for e in history["items"]] == ["Drafted", "Published", "Withdrawn"]
+
+
+def test_the_offering_page_shows_a_designation_as_a_label(
+    published_offering: Any, make_account: Any, anonymous: Any
+) -> None:
+    offering = published_offering()
+    authority = make_account("authority")
+    issued = authority.post(
+        f"/api/v1/offerings/{offering['id']}/designations",
+        json={
+            "name": "Montana Approved Personalized Learning Model",
+            "issuer": "Montana OPI",
+            "criteria_url": "https://opi.example.gov/criteria",
+            "valid_from": "2026-01-01",
+        },
+    )
+    assert issued.status_code == 201, issued.get_json()
+    page = anonymous.sees(authority).get(f"/api/v1/offerings/{offering['id']}").get_json()
+    assert [(d["name"], d["status"]) for d in page["designations"]] == [
+        ("Montana Approved Personalized Learning Model", "active")
+    ]
+    assert page["version"] == offering["version"]  # a label, not a change to the listing

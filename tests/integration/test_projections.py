@@ -63,7 +63,7 @@ def test_a_crash_mid_batch_changes_nothing_and_the_resumed_run_equals_a_rebuild(
     assert crashing.positions() == {"catalog": 0, "history": 0}
     assert snapshot(services.engines.reader)["offerings"] == []
 
-    resumed = _runner(services, all_projections())
+    resumed = _runner(services, all_projections(services.app))
     resumed.catch_up()
     assert resumed.positions() == {name: head for name in resumed.projections}
     after_resume = snapshot(services.engines.reader)
@@ -97,7 +97,7 @@ def test_two_workers_catching_up_at_once_apply_each_event_once(
     for _ in range(3):
         _write_history(services, make_provider, revisions=15)
     head = services.runner.head()
-    runners = [_runner(services, all_projections(), batch_size=7) for _ in range(2)]
+    runners = [_runner(services, all_projections(services.app), batch_size=7) for _ in range(2)]
     start = threading.Barrier(2)
     failures: list[BaseException] = []
 

@@ -6,7 +6,8 @@ from events.types import Delivery, GradeBand, Interoperability, ModelType, Price
 from marketplace.domain.offerings import MAX_PRICE
 from marketplace.web.schemas.common import DecimalString, PageArgsSchema, one_of
 from marketplace.web.schemas.offerings import OfferingCardSchema
-from projections.search import FACETS, SORTS
+from marketplace.web.schemas.trust import DesignationLabelSchema, PrivacySummarySchema
+from projections.search import FACETS, SORTS, TRUST_FACETS
 
 EVIDENCE_TIERS = ["1", "2", "3", "4", "none"]
 
@@ -37,6 +38,16 @@ class CatalogArgsSchema(PageArgsSchema):
         validate=validate.Range(min=0, max=MAX_PRICE),
         metadata={"description": "Highest list price in USD, e.g. 25.00."},
     )
+    designation = _many(
+        validate.Length(min=1, max=200),
+        "Only offerings holding an active designation of any of these names. A designation is a "
+        "label: it filters only when named here, and never ranks or sorts.",
+    )
+    privacy_state = _many(
+        validate.Regexp(r"^[A-Z]{2}$", error="must be a two-letter state code in capitals, e.g. MT"),
+        "Only offerings whose provider has a signed state data privacy agreement in force for any "
+        "of these states.",
+    )
     sort = fields.String(
         load_default=None,
         validate=validate.OneOf(SORTS),
@@ -49,14 +60,24 @@ class FacetCountSchema(Schema):
     count = fields.Integer(required=True)
 
 
+class CatalogCardSchema(OfferingCardSchema):
+    """An offering in the catalog, with its trust signals beside it."""
+
+    designations = fields.List(fields.Nested(DesignationLabelSchema), required=True)
+    privacy = fields.Nested(PrivacySummarySchema, required=True)
+
+
 class CatalogPageSchema(Schema):
-    items = fields.List(fields.Nested(OfferingCardSchema), required=True)
+    items = fields.List(fields.Nested(CatalogCardSchema), required=True)
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     sort = fields.String(required=True)
     facets = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(FACETS)),
+        keys=fields.String(validate=validate.OneOf(FACETS + TRUST_FACETS)),
         values=fields.List(fields.Nested(FacetCountSchema)),
         required=True,
+        metadata={
+            "description": "designation and privacy_state appear when some offering carries one"
+        },
     )

@@ -137,6 +137,13 @@ class OfferingSchema(Schema):
     interoperability = fields.List(_choice(Interoperability), required=True)
     pricing = fields.Nested(PricingSchema, allow_none=True)
     evidence = fields.Nested(EvidenceSchema, allow_none=True)
+    designations = fields.List(
+        fields.Nested("DesignationLabelSchema"),
+        metadata={
+            "description": "Informational labels issued by authorities (active, upcoming, expired "
+            "or revoked); they never filter, rank or block anything."
+        },
+    )
 
 
 class OfferingCardSchema(OfferingSchema):

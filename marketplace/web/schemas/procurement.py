@@ -368,6 +368,26 @@ class EvaluationSchema(Schema):
 # Contracts ----------------------------------------------------------------------------------
 
 
+class ContractPrivacySchema(Schema):
+    """A party district's privacy status today (PRODUCT rule 11)."""
+
+    district_id = fields.String(required=True)
+    state = fields.String(required=True)
+    covered = fields.Boolean(
+        required=True,
+        metadata={"description": "a signed privacy agreement of the provider covers it today"},
+    )
+    agreement_id = fields.String(allow_none=True, metadata={"description": "the covering agreement"})
+    flagged = fields.Boolean(required=True, metadata={"description": "not covered"})
+    student_data_access = fields.String(
+        required=True,
+        metadata={
+            "enum": ["granted", "not_granted", "suspended"],
+            "description": "suspended: granted once, but no agreement covers the district today",
+        },
+    )
+
+
 class ContractSchema(Schema):
     id = fields.String(required=True)
     status = fields.String(required=True)
@@ -392,6 +412,7 @@ class ContractSchema(Schema):
     end_reason = fields.String(allow_none=True)
     version = fields.Integer(required=True)
     awarded_at = fields.String(required=True)
+    privacy = fields.List(fields.Nested(ContractPrivacySchema), required=True)
 
 
 class SignInSchema(Schema):
