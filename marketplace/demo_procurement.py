@@ -19,6 +19,10 @@ from events.types import (
     JoiningPolicy,
     NeedLine,
     PriceUnit,
+    PrivacyAgreementKind,
+    PrivacyScope,
+    ReportedResult,
+    Usage,
     Pricing,
     ProcurementMethod,
     Role,
@@ -71,6 +75,7 @@ class _Demo:
         self.clock = clock
         self.rng = rng
         self.bidders = [(account, offerings[0]) for account, offerings in providers if offerings]
+        self.catalog = [(account, offerings) for account, offerings in providers if offerings]
         self.buyers: dict[str, Account] = {}
         self.districts: dict[str, District] = {}
         self.tokens: dict[str, str] = {}
@@ -104,6 +109,22 @@ class _Demo:
             out.append((self.app.get_consortium(consortium.id), lead, evaluator))
         return out
 
+    def _bidders_for(self, subject: Subject, count: int) -> list[tuple[Account, Offering]]:
+        """Providers with a published offering in the subject, each proposing that offering."""
+        def fit(offering: Offering) -> int:  # 2: the offering's main subject, 1: one of them
+            return 2 if offering.subjects[:1] == (subject,) else int(subject in offering.subjects)
+
+        matching = [
+            (account, max(offerings, key=fit))
+            for account, offerings in self.catalog
+            if any(fit(o) for o in offerings)
+        ]
+        matching.sort(key=lambda pair: -fit(pair[1]))
+        matching = matching[: max(count, 3)]
+        others = [(a, o[0]) for a, o in self.catalog if all(a is not m[0] for m in matching)]
+        pool = matching if len(matching) >= count else matching + others
+        return self.rng.sample(pool, k=count) if count else []
+
     # One solicitation, taken as far as ``stop`` -----------------------------------------------
 
     def solicit(
@@ -123,7 +144,7 @@ class _Demo:
         open_until: datetime | None = None,
     ) -> tuple[Solicitation, Any]:
         now = self.clock.moment
-        chosen = self.rng.sample(self.bidders, k=bidders) if bidders else []
+        chosen = self._bidders_for(subject, bidders)
         criteria = (PRICE, APPROACH, SUPPORT) if method in (None, ProcurementMethod.COMPETITIVE_PROPOSALS) else ()
         proposals_due = open_until or (now + timedelta(days=14))
         spec = {
@@ -224,6 +245,81 @@ class _Demo:
         return solicitation, contract
 
 
+def _trust_and_outcomes(demo: _Demo, contract: Any) -> None:
+    """Designations, privacy agreements, student-data access and outcome reports for the demo."""
+    app, clock = demo.app, demo.clock
+    today = clock.moment.date()
+    authority, _ = app.open_account(None, Role.AUTHORITY, "Montana Office of Public Instruction")
+    labelled = [contract.offering_ids[0], *(o.id for _, o in demo.bidders[:3])]
+    designations = [
+        app.issue_designation(
+            authority,
+            offering_id,
+            name="Montana Approved Personalized Learning Model",
+            issuer="Montana Office of Public Instruction",
+            criteria_url="https://opi.example.gov/personalized-learning/criteria",
+            valid_from=today - timedelta(days=30),
+            valid_until=today + timedelta(days=335),
+        )
+        for offering_id in dict.fromkeys(labelled)
+    ]
+    app.revoke_designation(authority, designations[-1].id, "The model's implementation partner changed.")
+
+    winner = next(a for a, _ in demo.bidders if a.organization_id == contract.provider_id)
+    app.record_privacy_agreement(
+        winner,
+        contract.provider_id,
+        scope=PrivacyScope.STATE,
+        kind=PrivacyAgreementKind.STATE_MODEL,
+        state="MT",
+        signed_on=today - timedelta(days=60),
+        document_url="https://privacy.example.org/agreements/mt-model",
+    )
+    for account, _ in demo.bidders[:4]:
+        if account.organization_id == contract.provider_id:
+            continue
+        app.record_privacy_agreement(
+            account,
+            account.organization_id,
+            scope=PrivacyScope.STATE,
+            kind=PrivacyAgreementKind.NATIONAL_DPA,
+            state="ND",
+            signed_on=today - timedelta(days=90),
+            document_url="https://privacy.example.org/agreements/ndpa",
+        )
+    clock.advance(days=1)
+    for nces_id in ("3000110", "3000120"):
+        app.grant_student_data_access(demo.buyers[nces_id], contract.id, demo.districts[nces_id].id)
+
+    clock.advance(days=14)
+    year = f"{today.year}-{(today.year + 1) % 100:02d}" if today.month >= 7 else f"{today.year - 1}-{today.year % 100:02d}"
+    for nces_id, students, baseline, result, renewing in (
+        ("3000110", 380, "41.0", "52.5", True),
+        ("3000120", 230, "38.5", "47.0", True),
+        ("3000140", 55, None, "44.0", False),
+    ):
+        app.report_outcome(
+            demo.buyers[nces_id],
+            contract.id,
+            demo.districts[nces_id].id,
+            year,
+            {
+                "students_served": students,
+                "usage": Usage(average_minutes_per_week=95, sessions=None, notes=None),
+                "results": (
+                    ReportedResult(
+                        measure="Share of students at or above grade level in math (%)",
+                        baseline=None if baseline is None else Decimal(baseline),
+                        result=Decimal(result),
+                        method="Fall-to-winter benchmark assessment",
+                    ),
+                ),
+                "satisfaction": 4 if renewing else 3,
+                "renewing": renewing,
+            },
+        )
+
+
 def load_procurement(
     app: Marketplace, clock: Any, rng: random.Random, providers: list[tuple[Account, list[Offering]]]
 ) -> ProcurementReport:
@@ -293,6 +389,7 @@ def load_procurement(
         today + timedelta(days=371),
     )
     demo.contracts += 1
+    _trust_and_outcomes(demo, app.get_contract(active.id))
     if clock.moment > real_now:
         raise RuntimeError("the demo timeline ran past the present")
     return ProcurementReport(

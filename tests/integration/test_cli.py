@@ -70,6 +70,17 @@ def test_demo_load_holds_solicitations_in_every_state_of_their_life(app: Any, se
     assert len(states) >= 4
 
 
+def test_demo_load_shows_designations_privacy_agreements_and_report_cards(app: Any, anonymous: Any) -> None:
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    facets = anonymous.get("/api/v1/catalog?per_page=1").get_json()["facets"]
+    assert facets["designation"] and facets["privacy_state"]
+    cards = anonymous.get("/api/v1/report-cards").get_json()
+    assert cards["total"] >= 1 and cards["items"][0]["n"] >= 1
+    contracts = anonymous.get("/api/v1/contracts?status=active").get_json()["items"]
+    privacy = anonymous.get(f"/api/v1/contracts/{contracts[0]['id']}").get_json()["privacy"]
+    assert any(p["student_data_access"] == "granted" for p in privacy)
+
+
 def test_projections_rebuild_reproduces_the_read_models(app: Any, services: Any) -> None:
     runner = app.test_cli_runner()
     runner.invoke(args=["demo", "load"])
