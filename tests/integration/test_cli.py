@@ -45,7 +45,7 @@ def test_demo_load_fills_the_catalog_once(app: Any, anonymous: Any, services: An
 
     catalog = anonymous.get("/api/v1/catalog?per_page=100").get_json()
     assert 100 <= catalog["total"] <= 150
-    assert set(catalog["facets"]) == set(FACETS)
+    assert set(FACETS) <= set(catalog["facets"])
     assert len(catalog["facets"]["subject"]) >= 8
     assert {f["value"] for f in catalog["facets"]["evidence_tier"]} == {"1", "2", "3", "4", "none"}
     providers = anonymous.get("/api/v1/providers").get_json()
