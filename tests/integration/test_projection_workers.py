@@ -67,7 +67,7 @@ def test_two_worker_processes_at_once_apply_each_event_once(
     head = _seed(services, make_provider, offerings=300, revisions=4)
     workers = [_worker(database_url, 50, tmp_path / f"worker{n}.log") for n in range(2)]
     try:
-        assert services.runner.wait_for(head, timeout=120, catch_up=False)
+        assert services.runner.wait_for(head, timeout=600, catch_up=False)
     finally:
         codes = [_stop(w) for w in workers]
     assert codes == [0, 0]  # both stopped cleanly on SIGTERM
@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_batch_restarts_and_converges_to_a_rebuild(
     head = _seed(services, make_provider, offerings=1500, revisions=5)
     worker = _worker(database_url, batch_size, tmp_path / "killed.log")
     try:
-        assert services.runner.wait_for(1, timeout=120, catch_up=False)  # a first batch committed
+        assert services.runner.wait_for(1, timeout=600, catch_up=False)  # a first batch committed
     finally:
         _stop(worker, signal.SIGKILL)
     stopped = services.runner.positions()
@@ -99,7 +99,7 @@ def test_a_worker_killed_mid_batch_restarts_and_converges_to_a_rebuild(
 
     restarted = _worker(database_url, batch_size, tmp_path / "restarted.log")
     try:
-        assert services.runner.wait_for(head, timeout=180, catch_up=False)
+        assert services.runner.wait_for(head, timeout=600, catch_up=False)
     finally:
         assert _stop(restarted) == 0
     resumed = snapshot(services.engines.reader)

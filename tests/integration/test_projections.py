@@ -30,12 +30,14 @@ class CrashingCatalog(CatalogProjection):
         self.crash_on = crash_on
         self.seen = 0
 
-    def apply(self, conn: Any, event: Any, position: int) -> None:
-        if isinstance(event, OfferingRevised):
-            self.seen += 1
-            if self.seen == self.crash_on:
-                raise Crash(f"crashed at position {position}")
-        super().apply(conn, event, position)
+    def apply_batch(self, conn: Any, items: list[tuple[int, Any]]) -> None:
+        for index, (position, event) in enumerate(items):
+            if isinstance(event, OfferingRevised):
+                self.seen += 1
+                if self.seen == self.crash_on:
+                    super().apply_batch(conn, items[:index])  # half the batch written, then...
+                    raise Crash(f"crashed at position {position}")
+        super().apply_batch(conn, items)
 
 
 def _write_history(services: Any, make_provider: Any, revisions: int) -> None:
