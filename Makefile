@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install run test serve db demo clean
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/marketplace
+
+.PHONY: install run test serve-postgres bench db clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +26,18 @@ run: $(STAMP)
 ## Run the whole test suite (SQLite, and PostgreSQL where one answers).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Production mode on a local PostgreSQL (PG_URL=...): 4 gunicorn workers, a projection worker
+## woken by LISTEN/NOTIFY, JSON logs. Creates and migrates the database, loads the demo once.
+serve-postgres: $(STAMP)
+	MARKETPLACE_DATABASE_URL=$(PG_URL) $(FLASK) db create
+	MARKETPLACE_DATABASE_URL=$(PG_URL) $(FLASK) db upgrade
+	MARKETPLACE_DATABASE_URL=$(PG_URL) $(FLASK) demo load
+	MARKETPLACE_DATABASE_URL=$(PG_URL) MARKETPLACE_LOG_FORMAT=json $(FLASK) serve --workers 4
+
+## Every benchmark (about 15 minutes on 2 cores); each prints its figures as JSON on its last line.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run_all
 
 db: $(STAMP)
 	$(FLASK) db upgrade

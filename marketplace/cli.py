@@ -12,10 +12,11 @@ from typing import Any
 from uuid import UUID
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 import migrations
+from marketplace.logs import configure_logging
 from events.types import ProcurementMethod, Role
 from marketplace.web.services import services
 
@@ -36,6 +37,28 @@ def procurement_tick() -> None:
     click.echo(f"closed {len(closed)} solicitation(s)")
     for solicitation_id in closed:
         click.echo(str(solicitation_id))
+
+
+@db_cli.command("create")
+def db_create() -> None:
+    """Create the PostgreSQL database named by MARKETPLACE_DATABASE_URL if it does not exist."""
+    from sqlalchemy import create_engine, text
+
+    settings = current_app.extensions["marketplace"].settings
+    if settings.is_sqlite:
+        click.echo("SQLite: the file is created on first use")
+        return
+    url = settings.sqlalchemy_url()
+    name = url.database
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    click.echo(f"database {name} {'exists' if exists else 'created'}")
 
 
 @db_cli.command("upgrade")
@@ -100,6 +123,7 @@ def projections_run() -> None:
     from projections.wakeup import waker_for
 
     waker = waker_for(svc.app, svc.settings.listen_conninfo())
+    configure_logging()
     click.echo(f"projection worker {os.getpid()} running ({type(waker).__name__})", err=True)
     try:
         svc.runner.run_forever(
@@ -244,8 +268,8 @@ def serve(host: str, port: str, workers: int) -> None:
         [sys.executable, "-m", "flask", "--app", "wsgi", "projections", "run"], env=env
     )
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-         "--access-logfile", "-", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "python:marketplace.gunicorn_conf",
+         "--bind", f"{host}:{port}", "--workers", str(workers), "wsgi:app"],
         env=env,
     )
     click.echo(f"serving on http://{host}:{port}/api/v1/catalog", err=True)
