@@ -48,6 +48,8 @@ STEPS = (
     Step("catalog_query", "postgres", 105),
     Step("rebuild", "sqlite", 155),
     Step("rebuild", "postgres", 70),
+    Step("export_memory", "sqlite", 90, ("--size", "100000"), budgeted=False),
+    Step("export_memory", "postgres", 90, ("--size", "100000"), budgeted=False),
 )
 QUICK_ARGS = {
     "write_path": ("--size", "60"),
@@ -55,6 +57,7 @@ QUICK_ARGS = {
     "catch_up": ("--size", "4000"),
     "catalog_query": ("--size", "500", "--requests", "20"),
     "rebuild": ("--size", "5000"),
+    "export_memory": ("--size", "2000"),
 }
 
 
