@@ -60,6 +60,15 @@ class ProcurementUseCases(_Base):
     def get_solicitation(self, solicitation_id: UUID, version: int | None = None) -> Solicitation:
         return self._get(Solicitation, solicitation_id, "solicitation", version)
 
+    def read_solicitation(
+        self, by: Account | None, solicitation_id: UUID, version: int | None = None
+    ) -> Solicitation:
+        """A solicitation as ``by`` may see it: another consortium's draft does not exist."""
+        solicitation = self.get_solicitation(solicitation_id, version)
+        if not solicitation.is_visible_to(by, self.get_consortium(solicitation.consortium_id)):
+            raise NotFound(f"solicitation {solicitation_id} not found")
+        return solicitation
+
     def get_proposal(self, proposal_id: UUID) -> Proposal:
         return self._get(Proposal, proposal_id, "proposal")
 

@@ -322,6 +322,11 @@ class Solicitation(Aggregate):
             opened_proposal_ids=tuple(sorted(set(proposal_ids), key=str)),
         )
 
+    def is_visible_to(self, account: Account | None, consortium: Consortium) -> bool:
+        """A draft is the lead's work in progress: visible to its buyers only. Once published,
+        a solicitation is public record."""
+        return self.status is not SolicitationStatus.DRAFT or consortium.is_lead_buyer(account)
+
     def may_read_proposals(
         self, account: Account | None, consortium: Consortium, attested: bool, now: datetime
     ) -> bool:

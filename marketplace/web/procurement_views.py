@@ -13,7 +13,6 @@ from typing import Any
 import events
 
 from events.plain import iso_utc, to_plain
-from marketplace.domain.accounts import Account
 from marketplace.domain.contracts import Contract
 from marketplace.domain.districts import Consortium, District
 from marketplace.domain.proposals import Evaluation, Proposal
@@ -231,7 +230,3 @@ def contract_view(contract: Contract) -> dict[str, Any]:
         "awarded_at": iso_utc(contract.awarded_at),
         "privacy": contract_privacy(contract),
     }
-
-
-def is_lead(account: Account | None, solicitation: Solicitation) -> bool:
-    return marketplace().get_consortium(solicitation.consortium_id).is_lead_buyer(account)

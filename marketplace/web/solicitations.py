@@ -7,14 +7,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 import events
-from marketplace.domain.errors import NotAllowed, NotFound
-from marketplace.domain.solicitations import AwardDecision, Solicitation, SolicitationStatus
+from marketplace.domain.errors import NotAllowed
+from marketplace.domain.solicitations import AwardDecision, Solicitation
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.procurement_views import (
     contract_view,
     evaluation_view,
-    is_lead,
     proposal_view,
     solicitation_view,
 )
@@ -55,10 +54,7 @@ def _respond(solicitation: Solicitation) -> tuple[dict[str, Any], dict[str, str]
 
 
 def _visible(solicitation_id: UUID, version: int | None = None) -> Solicitation:
-    solicitation = marketplace().get_solicitation(solicitation_id, version)
-    if solicitation.status is SolicitationStatus.DRAFT and not is_lead(current_account(), solicitation):
-        raise NotFound(f"solicitation {solicitation_id} not found")
-    return solicitation
+    return marketplace().read_solicitation(current_account(), solicitation_id, version)
 
 
 @blp.route("")

@@ -82,3 +82,15 @@ def test_a_version_1_drafted_event_reads_back_with_its_method_taken_as_chosen(co
     event = mapper.to_domain_event(old)
 
     assert isinstance(event, SolicitationDrafted) and event.method_chosen is True
+
+
+def test_a_draft_solicitation_is_visible_to_the_lead_s_buyers_only(coop: Cooperative) -> None:
+    draft = coop.draft()
+    consortium = coop.app.get_consortium(draft.consortium_id)
+    assert draft.is_visible_to(coop.lead, consortium)
+    for other in (coop.buyers[1], coop.providers[0], coop.evaluators[0], None):
+        assert not draft.is_visible_to(other, consortium)
+        with refused(NotFound, coop.app):
+            coop.app.read_solicitation(other, draft.id)
+    published = coop.published()
+    assert coop.app.read_solicitation(None, published.id).id == published.id
