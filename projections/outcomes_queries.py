@@ -24,13 +24,20 @@ from sqlalchemy import Connection, select
 from events.plain import iso_utc
 from marketplace.domain.outcomes import SchoolYear
 from projections.queries import Page
-from projections.tables import contract_parties, contracts, districts, offerings, outcome_reports
+from projections.tables import (
+    contract_offerings,
+    contract_parties,
+    contracts,
+    districts,
+    offerings,
+    outcome_reports,
+)
 
 SMALL_SAMPLE_BELOW = 5
 RAN = ("active", "terminated")  # contracts that served districts; never awaiting or cancelled
 SERVED_BASIS = (
     "districts party to the active or terminated contracts for this offering whose term overlaps "
-    "the school year; a contract counts once any of its districts has reported on the offering"
+    "the school year, whether they reported or not"
 )
 
 
@@ -144,13 +151,13 @@ def _reports(conn: Connection, offering: _Offering, school_year: str) -> list[An
 def _served(
     conn: Connection, offering: _Offering, year: SchoolYear, reports: list[Any]
 ) -> dict[str, Any]:
-    """Districts served by the offering's contracts that ran during the year. The procurement read
-    model does not say which offerings a contract covers, so a contract is known to cover this
-    offering once any of its districts has reported on it (in any year)."""
-    known = select(outcome_reports.c.contract_id, outcome_reports.c.offering_ids)
-    if offering.provider_id is not None:
-        known = known.where(outcome_reports.c.provider_id == offering.provider_id)
-    contract_ids = {r.contract_id for r in conn.execute(known) if str(offering.id) in r.offering_ids}
+    """Districts served by the offering's contracts that ran during the year (the procurement read
+    model links each contract to its offerings), and every district that reported on it."""
+    contract_ids = set(
+        conn.execute(
+            select(contract_offerings.c.contract_id).where(contract_offerings.c.offering_id == offering.id)
+        ).scalars()
+    )
     ran: list[UUID] = []
     if contract_ids:
         ran = list(

@@ -61,6 +61,7 @@ from projections.runner import Handler, Projection
 from projections.tables import (
     consortia,
     consortium_members,
+    contract_offerings,
     contract_parties,
     contracts,
     districts,
@@ -115,6 +116,7 @@ class ProcurementProjection(Projection):
         proposal_index,
         contracts,
         contract_parties,
+        contract_offerings,
     )
 
     def handlers(self) -> dict[type, Handler]:
@@ -336,6 +338,12 @@ class ProcurementProjection(Projection):
             )
         )
         self._write_parties(conn, event.originator_id, event.allocations, utc(event.timestamp))
+        offering_ids = list(dict.fromkeys(event.offering_ids))
+        if offering_ids:
+            conn.execute(
+                insert(contract_offerings),
+                [{"contract_id": event.originator_id, "offering_id": o} for o in offering_ids],
+            )
 
     def _contract_signed(self, conn: Connection, event: ContractSigned, _: int) -> None:
         self._touch_contract(conn, event, status="active", signed_at=utc(event.timestamp))

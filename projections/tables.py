@@ -356,3 +356,13 @@ outcome_reports = Table(
     Index(None, "school_year", "provider_id"),
     Index(None, "contract_id", "district_id", "school_year", unique=True),
 )
+
+# Which catalog offerings each contract covers (procurement): report cards count the districts
+# an offering's contracts served, reported on or not.
+contract_offerings = Table(
+    "contract_offerings",
+    metadata,
+    Column("contract_id", Uuid, ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True),
+    Column("offering_id", Uuid, primary_key=True),
+    Index(None, "offering_id", "contract_id"),
+)

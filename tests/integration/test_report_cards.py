@@ -391,3 +391,14 @@ def test_rebuilding_the_outcomes_read_model_reproduces_the_same_rows_and_cards(m
 
     assert snapshot(market.services.engines.reader)["outcome_reports"] == rows
     assert market.card(offering) == card
+
+
+def test_districts_served_count_a_contract_nobody_has_reported_on_yet(market: Market) -> None:
+    districts = [market.district(f"District {n}") for n in range(3)]
+    provider, (offering,) = market.provider()
+    market.contract(provider, offering, {d: 100 for d in districts})
+
+    card = market.card(offering)
+
+    assert card["n"] == 0  # no district has reported
+    assert card["districts_served"]["n"] == 3 and card["districts_served"]["contracts"] == 1
