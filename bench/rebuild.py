@@ -90,7 +90,6 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
 
     figure = rate(rebuilt, rebuild_s)
     baseline = max(rate(decoded_before, decode_before_s), rate(decoded_after, decode_after_s))
-    ratio = figure / baseline if baseline else 0.0
     at_goal_s = GOAL_SIZE / figure if figure else None
     scaled = head < GOAL_SIZE
     return {

@@ -91,10 +91,7 @@ def releases(
 
 
 def newest_release_date(conn: Connection) -> str | None:
-    newest = conn.execute(select(func.max(ocds_releases.c.date))).scalar_one_or_none()
-    if isinstance(newest, str):  # SQLite may hand back the stored text of an aggregate
-        newest = datetime.fromisoformat(newest)
-    return iso_utc(newest)
+    return newest_release_date_between(conn, None, None)
 
 
 def _releases_of(conn: Connection, ocids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:

@@ -212,9 +212,6 @@ class Contract(Aggregate):
             StudentDataAccessGranted, actor=str(by.id), district_id=district_id, agreement_id=agreement_id
         )
 
-    def is_party(self, account: Account | None) -> bool:
-        return account is not None and any(account.acts_for(a.district_id) for a in self.allocations)
-
     def _require_buyer(self, by: Account) -> None:
         by.require_role(Role.BUYER)
         if not by.acts_for(self.lead_district_id):

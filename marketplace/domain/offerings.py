@@ -23,14 +23,9 @@ import events
 from events import MarketplaceEvent
 from events.offerings import DETAIL_FIELDS, MULTI_VALUED, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.types import (
-    Delivery,
     Evidence,
-    GradeBand,
-    Interoperability,
-    ModelType,
     Pricing,
     Role,
-    Subject,
     VolumeTier,
 )
 from marketplace.domain import validation

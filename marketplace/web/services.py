@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
 
 from flask import current_app
 
@@ -66,7 +65,3 @@ def services() -> Services:
 
 def marketplace() -> Marketplace:
     return services().app
-
-
-def settings_of(app: Any) -> Settings:
-    return app.extensions["marketplace"].settings

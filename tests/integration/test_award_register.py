@@ -18,14 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from events.types import (
-    Contact,
     ContractType,
-    Delivery,
-    GradeBand,
     JoiningPolicy,
-    ModelType,
     NeedLine,
-    OrganizationIdentifier,
     PriceUnit,
     Pricing,
     ProcurementMethod,
@@ -39,6 +34,7 @@ from projections import procurement_queries
 from projections.award_register_queries import AwardFilters, award_rows, count_award_rows
 from projections.tables import award_register
 from tests.integration.readmodels import snapshot
+from tests.integration.builders import provider_with_offerings
 
 
 class Awards:
@@ -99,32 +95,10 @@ class Awards:
 
     def provider(self, name: str, list_price: str = "40.00") -> dict[str, Any]:
         self.ein += 1
-        account, _ = self.app.open_account(None, Role.PROVIDER, f"{name} account")
-        registered = self.app.register_provider(
-            account,
-            name,
-            OrganizationIdentifier("US-EIN", f"84-{1000000 + self.ein}"),
-            None,
-            Contact("Dana Reyes", "dana@example.org"),
+        account, provider_id, (offering_id,) = provider_with_offerings(
+            self.app, self.ein, name, (f"{name} math",), list_price
         )
-        account = self.app.get_account(account.id)
-        offering = self.app.draft_offering(
-            account,
-            {
-                "title": f"{name} math",
-                "summary": "Mastery-based math",
-                "description": "Students progress on demonstrated mastery.",
-                "model_type": ModelType.COURSE,
-                "subjects": (Subject.MATH,),
-                "grade_bands": (GradeBand.GRADES_6_8,),
-                "delivery": Delivery.BLENDED,
-                "pricing": Pricing(PriceUnit.PER_STUDENT_PER_YEAR, Decimal(list_price)),
-            },
-        )
-        self.app.publish_offering(account, offering.id)
-        return {"account": account, "id": registered.id, "name": name, "offering_id": offering.id}
-
-    # An award by request for quotes ---------------------------------------------------------
+        return {"account": account, "id": provider_id, "name": name, "offering_id": offering_id}
 
     def quotes_award(
         self,

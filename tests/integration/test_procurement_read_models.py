@@ -13,14 +13,9 @@ import pytest
 from sqlalchemy import inspect, select
 
 from events.types import (
-    Contact,
     ContractType,
-    Delivery,
-    GradeBand,
     JoiningPolicy,
-    ModelType,
     NeedLine,
-    OrganizationIdentifier,
     PriceUnit,
     Pricing,
     Role,
@@ -33,6 +28,7 @@ from projections import procurement_queries as q
 from projections.queries import history
 from projections.tables import event_history
 from tests.integration.readmodels import snapshot
+from tests.integration.builders import provider_with_offerings
 
 PROCUREMENT_TABLES = (
     "districts",
@@ -104,30 +100,10 @@ class Procurement:
     def provider(self, list_price: str = "40.00") -> tuple[Any, UUID, UUID]:
         """A provider with one published offering; returns (account, provider id, offering id)."""
         self.ein += 1
-        account, _ = self.app.open_account(None, Role.PROVIDER, f"Provider {self.ein}")
-        registered = self.app.register_provider(
-            account,
-            f"Provider {self.ein} Learning",
-            OrganizationIdentifier("US-EIN", f"84-{1000000 + self.ein}"),
-            None,
-            Contact("Dana Reyes", "dana@example.org"),
+        account, provider_id, (offering_id,) = provider_with_offerings(
+            self.app, self.ein, f"Provider {self.ein} Learning", (f"Math mastery {self.ein}",), list_price
         )
-        account = self.app.get_account(account.id)
-        offering = self.app.draft_offering(
-            account,
-            {
-                "title": f"Math mastery {self.ein}",
-                "summary": "Mastery-based math",
-                "description": "Students progress on demonstrated mastery.",
-                "model_type": ModelType.COURSE,
-                "subjects": (Subject.MATH,),
-                "grade_bands": (GradeBand.GRADES_6_8,),
-                "delivery": Delivery.BLENDED,
-                "pricing": Pricing(PriceUnit.PER_STUDENT_PER_YEAR, Decimal(list_price)),
-            },
-        )
-        self.app.publish_offering(account, offering.id)
-        return account, registered.id, offering.id
+        return account, provider_id, offering_id
 
     def providers(self, count: int = 3) -> list[tuple[Any, UUID, UUID]]:
         return [self.provider() for _ in range(count)]

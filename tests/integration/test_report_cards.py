@@ -13,26 +13,19 @@ from uuid import UUID
 import pytest
 
 from events.types import (
-    Contact,
     ContractType,
-    Delivery,
     Evidence,
-    GradeBand,
     JoiningPolicy,
-    ModelType,
-    OrganizationIdentifier,
-    PriceUnit,
-    Pricing,
     ProcurementMethod,
     ReportedResult,
     Role,
     Seats,
-    Subject,
     Usage,
 )
 from marketplace.domain.contracts import Contract
 from projections import outcomes_queries as cards
 from tests.integration.readmodels import snapshot
+from tests.integration.builders import provider_with_offerings
 
 NOTE = "Catalog list price matches two comparable offerings' published prices."
 TERM = (date(2025, 7, 1), date(2027, 6, 30))  # the 2025-26 and 2026-27 school years
@@ -78,32 +71,9 @@ class Market:
 
     def provider(self, titles: tuple[str, ...] = ("Prairie Math",), evidence: Evidence | None = STUDY) -> tuple[Any, list[UUID]]:
         self.ein += 1
-        account, _ = self.app.open_account(None, Role.PROVIDER, f"Provider {self.ein}")
-        self.app.register_provider(
-            account,
-            f"Provider {self.ein} Learning",
-            OrganizationIdentifier("US-EIN", f"84-{1000000 + self.ein}"),
-            None,
-            Contact("Dana Reyes", "dana@example.org"),
+        account, _, offerings = provider_with_offerings(
+            self.app, self.ein, f"Provider {self.ein} Learning", titles, evidence=evidence
         )
-        account = self.app.get_account(account.id)
-        offerings = []
-        for title in titles:
-            offering = self.app.draft_offering(
-                account,
-                {
-                    "title": title,
-                    "summary": "Mastery-based math",
-                    "description": "Students progress on demonstrated mastery.",
-                    "model_type": ModelType.COURSE,
-                    "subjects": (Subject.MATH,),
-                    "grade_bands": (GradeBand.GRADES_6_8,),
-                    "delivery": Delivery.BLENDED,
-                    "pricing": Pricing(PriceUnit.PER_STUDENT_PER_YEAR, Decimal("40.00")),
-                    "evidence": evidence,
-                },
-            )
-            offerings.append(self.app.publish_offering(account, offering.id).id)
         return account, offerings
 
     def contract(self, provider: Any, offering_id: UUID, seats: dict[UUID, int]) -> UUID:
