@@ -6,8 +6,13 @@ through the domain and saved in bulk, then the catalog projection caught up (``c
 ``catalog`` read model: the only one these requests read). Then ``--requests`` (default 200)
 varied ``GET /api/v1/catalog?q=...&subject=...&grade_band=...``, each followed by ``GET /health``
 and a trivial route added to this in-process app (``/bench/bare``, no database), so a busy moment
-on the machine falls on all three. Figure: the catalog's p95; baseline: ``/health``'s p95 (the
-trivial route is reported too). Goal: p95 under 30 ms at 100,000 published offerings.
+on the machine falls on all three. Figure: the catalog's p95 as served; baseline: ``/health``'s p95
+(the trivial route is reported too). Goal: p95 under 30 ms at 100,000 published offerings.
+
+A search asks the database about each word once per catalog version and keeps the answer (see
+``projections.search``), so the figure includes those first asks and the answers reused after.
+The same requests are then timed again with that cache emptied before each one ("cold": every
+word asked of the database), and reported beside the figure.
 
 With ``--budget S`` the run measures a ladder of sizes: a small one first, then the largest that
 the measured seeding, projection and query costs say will fit in S seconds; when that is below
@@ -109,6 +114,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
                 progress(f"{database}: {requests} catalog requests at {seeder.report.published:,} offerings")
                 t0 = time.perf_counter()
                 stage = _time_requests(client, paths, profiler)
+                stage["cold"] = _time_cold(client, paths, svc.catalog_index)
                 query_s = time.perf_counter() - t0
                 stage["published_offerings"] = seeder.report.published
                 stage["events"] = seeder.report.events
@@ -130,7 +136,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
     last = stages[-1]
     figure = last["catalog"]["p95_ms"]
     baseline = last["health"]["p95_ms"]
-    scaled = last["published_offerings"] < goal
+    scaled = last["published_offerings"] < GOAL_SIZE
     return {
         **outcome(
             figure={
@@ -151,6 +157,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
                 "p95_under_ms": GOAL_P95_MS,
                 "met": (not scaled) and figure < GOAL_P95_MS,
                 "met_at_measured_size": figure < GOAL_P95_MS,
+                "met_cold": (not scaled) and last["cold"]["p95_ms"] < GOAL_P95_MS,
             },
             sizes={
                 "published_offerings": last["published_offerings"],
@@ -162,6 +169,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
             },
         ),
         "ratio_meaning": "catalog p95 / health p95 (lower is better)",
+        "cold": last["cold"],
         "stages": stages,
         "scaled_down": scaled,
         "extrapolated_to_goal": _extrapolate(stages, GOAL_SIZE) if scaled else None,
@@ -190,6 +198,20 @@ def _time_requests(client: Any, paths: list[str], profiler: Profiler) -> dict[st
         "errors": errors,
         "matches_median": percentile(totals, 50) if totals else None,
     }
+
+
+def _time_cold(client: Any, paths: list[str], index: Any) -> dict[str, Any]:
+    """The same requests with the word cache emptied before each: every word goes to the
+    database's full-text index."""
+    timings = []
+    for path in paths:
+        index.clear_cache()
+        t0 = time.perf_counter()
+        response = client.get(path)
+        timings.append(time.perf_counter() - t0)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code}")
+    return latency_summary(timings)
 
 
 class _nothing:

@@ -109,7 +109,7 @@ def summary_of(result: dict[str, Any]) -> dict[str, Any]:
         brief["goal"] = {"description": result["goal"].get("description"), "met": result["goal"].get("met")}
     if "sizes" in result:
         brief["sizes"] = {k: v for k, v in result["sizes"].items() if k != "seed"}
-    for key in ("extrapolated_to_goal", "rebuild_s_at_goal", "revisions", "verification"):
+    for key in ("extrapolated_to_goal", "rebuild_s_at_goal", "revisions", "floor", "verification", "cold"):
         if result.get(key) is not None:
             brief[key] = result[key]
     return brief

@@ -34,6 +34,9 @@ class Settings:
     projection_poll_seconds: float = 0.5
     ocid_prefix: str = "ocds-mkt001"
     """The Open Contracting ID prefix: each contracting process is ``{prefix}-{its id}``."""
+    search_cache_mb: int = 64
+    """Per web process: the most the catalog index keeps of what the database answered about
+    search words (dropped whenever the catalog changes)."""
 
     @classmethod
     def from_env(cls, instance_path: str, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -49,6 +52,7 @@ class Settings:
             ("projection_batch_size", int),
             ("projection_poll_seconds", float),
             ("ocid_prefix", str),
+            ("search_cache_mb", int),
         ):
             raw = env.get(f"MARKETPLACE_{key.upper()}")
             if raw:

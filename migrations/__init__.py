@@ -37,9 +37,10 @@ def downgrade(connection: Connection, revision: str) -> None:
 def is_managed(name: str | None, type_: str, reflected: bool, compare_to: Any, metadata: Any) -> bool:
     """Alembic's include filter: compare only what our metadata declares.
 
-    Left out: tables the library owns (the event store), the SQLite full-text table and its
-    shadow tables, and PostgreSQL's generated search column with its index, all created by
-    hand-written steps in the migration because they exist on one dialect only.
+    Left out: tables the library owns (the event store), and the full-text tables (SQLite's FTS5
+    tables with their shadow tables, PostgreSQL's tsvector tables with their GIN indexes; before
+    revision 0006 a generated ``search_vector`` column), made by hand-written steps in the
+    migrations because they differ by dialect.
     """
     if type_ == "table":
         return name in metadata.tables

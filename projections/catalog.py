@@ -7,8 +7,14 @@ touches the columns search filters, ranks or sorts on, nor the offering's versio
 designation is active, or an agreement in force, depends on the day: readers decide that from the
 recorded dates (see ``projections.search`` and ``projections.trust_queries``).
 
-PostgreSQL indexes text through a generated ``tsvector`` column (see the migration); SQLite keeps
-an FTS5 table, ``offering_search``, keyed by ``offerings.search_key``, maintained here.
+Searching and faceting happen in each web process's catalog index (``projections.catalog_index``),
+which reads the rows changed since it last looked (``changed_at``, the log position of the last
+change). Multi-valued facets are stored as bit sets (``projections.facet_codes``).
+
+Full text is native to each database, per searchable field (``SEARCH_FIELDS``): one table per
+field, ``offering_text_<field>``, keyed by ``offerings.search_key``, holding the published
+offerings and maintained here. SQLite: an FTS5 table (porter stemmer). PostgreSQL: the field's
+words as a stripped ``tsvector`` (English configuration) with a GIN index.
 
 A batch of events is applied in memory to the offerings it touches (loaded once), then each table
 is written once with ``executemany``: most of a read model's speed comes from not paying a
@@ -17,33 +23,26 @@ statement per event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from events.designations import DesignationIssued, DesignationRevoked
 from events.offerings import DETAIL_FIELDS, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.plain import to_plain
 from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
+from projections.facet_codes import GRADE_BAND, INTEROPERABILITY, SUBJECT, bits
 from projections.runner import Handler, Projection
 from projections.tables import (
+    SEARCH_FIELDS,
     offering_designations,
-    offering_grade_bands,
-    offering_interoperability,
-    offering_subjects,
     offerings,
     provider_privacy_agreements,
     providers,
 )
-
-VALUE_TABLES = {
-    "subjects": (offering_subjects, "subject"),
-    "grade_bands": (offering_grade_bands, "grade_band"),
-    "interoperability": (offering_interoperability, "standard"),
-}
 
 
 def price_cents(pricing: dict[str, Any] | None) -> int | None:
@@ -65,6 +64,9 @@ def offering_columns(document: dict[str, Any]) -> dict[str, Any]:
         "price_unit": pricing["unit"] if pricing else None,
         "list_price_cents": price_cents(pricing),
         "evidence_tier": evidence["tier"] if evidence else None,
+        "subject_bits": bits(SUBJECT, document.get("subjects")),
+        "grade_band_bits": bits(GRADE_BAND, document.get("grade_bands")),
+        "interoperability_bits": bits(INTEROPERABILITY, document.get("interoperability")),
     }
 
 
@@ -87,10 +89,10 @@ class _Offering:
     created_at: Any
     updated_at: Any
     published_at: Any
+    changed_at: int
     document: dict[str, Any]
     new: bool = False
     dirty: bool = False
-    values_dirty: set[str] = field(default_factory=set)
     search_dirty: bool = False
 
 
@@ -146,11 +148,12 @@ class _Batch:
                     offerings.c.created_at,
                     offerings.c.updated_at,
                     offerings.c.published_at,
+                    offerings.c.changed_at,
                     offerings.c.document,
                 ).where(offerings.c.id.in_(chunk))
             )
             for row in rows:
-                self.offerings[row.id] = _Offering(*row[:9], document=dict(row.document))
+                self.offerings[row.id] = _Offering(*row[:10], document=dict(row.document))
 
     def flush(self) -> None:
         conn = self.conn
@@ -162,47 +165,38 @@ class _Batch:
             conn.execute(insert(offerings), [self._row(o) for o in new])
         if changed:
             conn.execute(_UPDATE_OFFERING, [{f"b_{k}": v for k, v in self._row(o).items()} for o in changed])
-        for name, (table, column) in VALUE_TABLES.items():
-            touched = [o for o in self.offerings.values() if name in o.values_dirty]
-            stale = [o.id for o in touched if not o.new]
-            for chunk in _chunks(stale):
-                conn.execute(delete(table).where(table.c.offering_id.in_(chunk)))
-            rows = [{"offering_id": o.id, column: v} for o in touched for v in o.document.get(name) or []]
-            if rows:
-                conn.execute(insert(table), rows)
         if self.new_designations:
             conn.execute(insert(offering_designations), self.new_designations)
         if self.revocations:
             conn.execute(_REVOKE_DESIGNATION, self.revocations)
         if self.agreements:
             conn.execute(insert(provider_privacy_agreements), self.agreements)
-        if conn.dialect.name == "sqlite":
-            self._flush_search()
+        self._flush_search()
 
     def _flush_search(self) -> None:
+        """The full-text tables, one per searchable field, hold the published offerings."""
         touched = [o for o in self.offerings.values() if o.search_dirty]
-        for chunk in _chunks([o.search_key for o in touched]):
+        if not touched:
+            return
+        sqlite = self.conn.dialect.name == "sqlite"
+        key = "rowid" if sqlite else "search_key"
+        for chunk in _chunks([o.search_key for o in touched if not o.new]):
+            keys = ",".join(str(int(k)) for k in chunk)
+            for table in TEXT_TABLES.values():
+                self.conn.execute(text(f"DELETE FROM {table} WHERE {key} IN ({keys})"))
+        published = [o for o in touched if o.status == "published"]
+        if not published:
+            return
+        for field, table in TEXT_TABLES.items():
+            if sqlite:
+                statement = f"INSERT INTO {table} (rowid, {field}) VALUES (:k, :v)"
+            else:  # the words only (no positions): lookups need no more, and rows stay narrow
+                statement = (
+                    f"INSERT INTO {table} (search_key, words) "
+                    "VALUES (:k, strip(to_tsvector('english', :v)))"
+                )
             self.conn.execute(
-                text(f"DELETE FROM offering_search WHERE rowid IN ({','.join(str(int(k)) for k in chunk)})")
-            )
-        rows = [
-            {
-                "k": o.search_key,
-                "title": o.document["title"],
-                "summary": o.document.get("summary") or "",
-                "description": o.document.get("description") or "",
-                "provider_name": o.provider_name,
-            }
-            for o in touched
-            if o.status == "published"
-        ]
-        if rows:
-            self.conn.execute(
-                text(
-                    "INSERT INTO offering_search (rowid, title, summary, description, provider_name) "
-                    "VALUES (:k, :title, :summary, :description, :provider_name)"
-                ),
-                rows,
+                text(statement), [{"k": o.search_key, "v": _text_of(o, field)} for o in published]
             )
 
     @staticmethod
@@ -217,6 +211,7 @@ class _Batch:
             "created_at": o.created_at,
             "updated_at": o.updated_at,
             "published_at": o.published_at,
+            "changed_at": o.changed_at,
             "document": o.document,
             **offering_columns(o.document),
         }
@@ -240,17 +235,18 @@ _REVOKE_DESIGNATION = (
 )
 
 
+TEXT_TABLES = {field: f"offering_text_{field}" for field in SEARCH_FIELDS}
+
+
+def _text_of(offering: _Offering, field: str) -> str:
+    if field == "provider_name":
+        return offering.provider_name
+    return offering.document.get(field) or ""
+
+
 class CatalogProjection(Projection):
     name = "catalog"
-    tables = (
-        providers,
-        offerings,
-        offering_subjects,
-        offering_grade_bands,
-        offering_interoperability,
-        offering_designations,
-        provider_privacy_agreements,
-    )
+    tables = (providers, offerings, offering_designations, provider_privacy_agreements)
 
     def handlers(self) -> dict[type, Handler]:
         return {
@@ -276,8 +272,8 @@ class CatalogProjection(Projection):
         self.apply_batch(conn, [(position, event)])
 
     def reset(self, conn: Connection) -> None:
-        if conn.dialect.name == "sqlite":
-            conn.execute(text("DELETE FROM offering_search"))
+        for table in TEXT_TABLES.values():
+            conn.execute(text(f"DELETE FROM {table}"))
         super().reset(conn)
 
     # Providers -------------------------------------------------------------------------------
@@ -326,17 +322,18 @@ class CatalogProjection(Projection):
             created_at=event.timestamp,
             updated_at=event.timestamp,
             published_at=None,
+            changed_at=position,
             document=document,
             new=True,
             dirty=True,
-            values_dirty=set(VALUE_TABLES),
         )
 
     @staticmethod
-    def _touch(batch: _Batch, event: Any, **document_changes: Any) -> _Offering:
+    def _touch(batch: _Batch, event: Any, position: int, **document_changes: Any) -> _Offering:
         offering = batch.offerings[event.originator_id]
         offering.version = event.originator_version
         offering.updated_at = event.timestamp
+        offering.changed_at = position
         offering.document = {
             **offering.document,
             **document_changes,
@@ -346,25 +343,25 @@ class CatalogProjection(Projection):
         offering.dirty = True
         return offering
 
-    def _revised(self, batch: _Batch, event: OfferingRevised, _: int) -> None:
+    def _revised(self, batch: _Batch, event: OfferingRevised, position: int) -> None:
         changes = {name: to_plain(value) for name, value in event.changes.items()}
-        offering = self._touch(batch, event, **changes)
-        offering.values_dirty |= set(changes) & set(VALUE_TABLES)
+        offering = self._touch(batch, event, position, **changes)
         if offering.status == "published":
             offering.search_dirty = True
 
-    def _published(self, batch: _Batch, event: OfferingPublished, _: int) -> None:
+    def _published(self, batch: _Batch, event: OfferingPublished, position: int) -> None:
         offering = self._touch(
-            batch, event, status="published", published_at=event.timestamp.isoformat()
+            batch, event, position, status="published", published_at=event.timestamp.isoformat()
         )
         offering.status = "published"
         offering.published_at = event.timestamp
         offering.search_dirty = True
 
-    def _withdrawn(self, batch: _Batch, event: OfferingWithdrawn, _: int) -> None:
+    def _withdrawn(self, batch: _Batch, event: OfferingWithdrawn, position: int) -> None:
         offering = self._touch(
             batch,
             event,
+            position,
             status="withdrawn",
             withdrawn_at=event.timestamp.isoformat(),
             withdrawal_reason=event.reason,
@@ -374,7 +371,7 @@ class CatalogProjection(Projection):
 
     # Trust signals ---------------------------------------------------------------------------
 
-    def _designation_issued(self, batch: _Batch, event: DesignationIssued, _: int) -> None:
+    def _designation_issued(self, batch: _Batch, event: DesignationIssued, position: int) -> None:
         batch.new_designations.append(
             {
                 "id": event.originator_id,
@@ -401,9 +398,9 @@ class CatalogProjection(Projection):
             "revoked_at": None,
             "revocation_reason": None,
         }
-        self._relabel(batch, event.offering_id, lambda labels: [*labels, label])
+        self._relabel(batch, event.offering_id, position, lambda labels: [*labels, label])
 
-    def _designation_revoked(self, batch: _Batch, event: DesignationRevoked, _: int) -> None:
+    def _designation_revoked(self, batch: _Batch, event: DesignationRevoked, position: int) -> None:
         issued = next(
             (d for d in batch.new_designations if d["id"] == event.originator_id), None
         )
@@ -418,16 +415,19 @@ class CatalogProjection(Projection):
         self._relabel(
             batch,
             batch.designation_offerings[event.originator_id],
+            position,
             lambda labels: [
                 {**label, **revoked} if label["id"] == designation_id else label for label in labels
             ],
         )
 
     @staticmethod
-    def _relabel(batch: _Batch, offering_id: Any, change: Any) -> None:
+    def _relabel(batch: _Batch, offering_id: Any, position: int, change: Any) -> None:
         """Rewrite the document's designations only: the offering's version, times and every
-        searchable column stay as they are (a designation never changes search)."""
+        searchable column stay as they are (a designation never changes search); the change
+        position moves, so each catalog index re-reads the offering's labels."""
         offering = batch.offerings[offering_id]
+        offering.changed_at = position
         offering.document = {
             **offering.document,
             "designations": change(offering.document.get("designations") or []),
@@ -436,7 +436,7 @@ class CatalogProjection(Projection):
 
     @staticmethod
     def _privacy_agreement_recorded(
-        batch: _Batch, event: ProviderPrivacyAgreementRecorded, _: int
+        batch: _Batch, event: ProviderPrivacyAgreementRecorded, position: int
     ) -> None:
         agreement = event.agreement
         batch.agreements.append(
@@ -452,5 +452,6 @@ class CatalogProjection(Projection):
                 "expires_on": agreement.expires_on,
                 "document_url": agreement.document_url,
                 "recorded_at": event.timestamp,
+                "position": position,
             }
         )

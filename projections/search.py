@@ -3,13 +3,21 @@
 Facets are disjunctive: the counts for one facet apply every filter except that facet's own, so a
 buyer who ticks "math" still sees how many offerings "science" would add. Values within a facet
 are alternatives (any of), except interoperability, where a buyer needs every standard named.
-A designation (when there are some) is never a filter or a sort key unless a caller asks.
 
 Trust signals (PRODUCT rules 10 and 11) sit beside the offering's own attributes: each card shows
 its designations as labels (with their status on the day) and its provider's privacy status (the
 states its state agreements cover, and how many districts its district agreements cover). The
 ``designation`` and ``privacy_state`` facets are reported when some offering carries a value, and
 they filter only when a caller names them. No designation ever enters relevance or any sort.
+
+How a search runs: each word goes to the database's own full-text index (FTS5 on SQLite, a
+``tsvector`` with a GIN index on PostgreSQL), which answers in one packed value with the
+published offerings holding it and in which fields; that answer is kept for as long as the catalog
+does not change. Filters, facet counts, relevance and orderings are array operations on the
+process's catalog index (``projections.catalog_index``). Relevance weighs each word by the fields
+that hold it (title, then provider name, summary, description) and by its rarity; ties in every
+order are broken by id (relevance: newest first, then id), so pages never repeat or drop an
+offering.
 """
 
 from __future__ import annotations
@@ -19,19 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, literal_column, select, text
-from sqlalchemy.sql.elements import ColumnElement
+import numpy as np
+from sqlalchemy import Connection, select
 
 import events
-from projections.tables import (
-    offering_designations,
-    offering_grade_bands,
-    offering_interoperability,
-    offering_subjects,
-    offerings,
-    provider_privacy_agreements,
-)
-from projections.trust_queries import active_designation, designation_label, in_force, privacy_by_provider
+from projections.catalog_index import NONE, CatalogIndex, Snapshot
+from projections.facet_codes import EVIDENCE_TIER, MULTI_VALUED, SINGLE_VALUED
+from projections.tables import SEARCH_FIELDS, offerings
+from projections.trust_queries import designation_label, privacy_by_provider
 
 SORTS = ("relevance", "newest", "price", "price_desc", "title")
 FACETS = ("subject", "grade_band", "model_type", "delivery", "interoperability", "evidence_tier", "price_unit")
@@ -39,16 +42,8 @@ TRUST_FACETS = ("designation", "privacy_state")
 """Reported only when some offering in the result carries a value; never a default filter."""
 MAX_TERMS = 12
 
-_MULTI: dict[str, tuple[Table, str]] = {
-    "subject": (offering_subjects, "subject"),
-    "grade_band": (offering_grade_bands, "grade_band"),
-    "interoperability": (offering_interoperability, "standard"),
-}
-_SINGLE = {
-    "model_type": offerings.c.model_type,
-    "delivery": offerings.c.delivery,
-    "price_unit": offerings.c.price_unit,
-}
+_BITS = {"subject": "subject_bits", "grade_band": "grade_band_bits", "interoperability": "interoperability_bits"}
+_TIER_NAMES = {code: name for name, code in EVIDENCE_TIER.items()}
 
 
 @dataclass(frozen=True)
@@ -84,82 +79,200 @@ def search_terms(q: str | None) -> list[str]:
     return re.findall(r"\w+", (q or "").lower())[:MAX_TERMS]
 
 
-def _fts5_match(terms: list[str]) -> str:
-    # Each term as itself (stemmed by the porter tokenizer) or as a prefix of a longer word.
-    return " AND ".join(f'("{t}" OR "{t}"*)' for t in terms)
+def _fts5_term(term: str) -> str:
+    # The term as itself (stemmed by the porter tokenizer) or as a prefix of a longer word.
+    return f'("{term}" OR "{term}"*)'
 
 
-def _tsquery(terms: list[str]) -> str:
-    return " & ".join(f"{t}:*" for t in terms)
+# The database's part: full text -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TermMatch:
+    """Where one search word is found: for each offering (by ordinal), a bit per field of
+    ``SEARCH_FIELDS`` that holds it; ``ignored`` when the database drops the word (a stop word
+    on PostgreSQL), which then narrows nothing."""
+
+    fields: np.ndarray  # uint8
+    ignored: bool = False
+
+    @property
+    def matched(self) -> int:
+        return int(np.count_nonzero(self.fields))
+
+    def fields_of(self, size: int) -> np.ndarray:
+        """The fields for a snapshot of ``size`` offerings (those added since hold no word)."""
+        if self.fields.size == size:
+            return self.fields
+        return np.concatenate([self.fields, np.zeros(size - self.fields.size, dtype=np.uint8)])
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.fields.nbytes)
+
+
+def find_term(conn: Connection, snapshot: Snapshot, term: str) -> TermMatch:
+    """Ask the database's full-text index which published offerings hold ``term``, and where."""
+    fields = np.zeros(snapshot.size, dtype=np.uint8)
+    if conn.dialect.name == "sqlite":  # no stop words: every word narrows
+        for bit, field in enumerate(SEARCH_FIELDS):
+            packed = conn.exec_driver_sql(
+                f"SELECT group_concat(rowid) FROM offering_text_{field} "
+                f"WHERE offering_text_{field} MATCH ?",
+                (_fts5_term(term),),
+            ).scalar()
+            fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
+        return TermMatch(fields)
+    texts = ", ".join(
+        f"(SELECT string_agg(search_key::text, ',') FROM offering_text_{field} "
+        "WHERE words @@ to_tsquery('english', %(word)s))"
+        for field in SEARCH_FIELDS
+    )
+    # The GIN index, always: the planner prices a heap page visit as a disk read and would scan
+    # a whole field table for a word in a few percent of offerings, several times slower.
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    try:
+        found = conn.exec_driver_sql(
+            f"SELECT numnode(to_tsquery('english', %(word)s)), {texts}", {"word": f"{term}:*"}
+        ).one()
+    finally:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
+    if not found[0]:
+        return TermMatch(fields, ignored=True)
+    for bit, packed in enumerate(found[1:]):
+        fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
+    return TermMatch(fields)
+
+
+def _unpack(packed: str | None) -> np.ndarray:
+    if not packed:
+        return np.empty(0, dtype=np.int64)
+    return np.fromstring(packed, dtype=np.int64, sep=",")
+
+
+FIELD_WEIGHTS = {"title": 10.0, "provider_name": 6.0, "summary": 4.0, "description": 1.0}
+"""Relevance: a word in the title counts most, then in the provider's name, the summary, the
+description; each word's weight is scaled by its rarity (bm25's inverse document frequency)."""
+_WEIGHT_OF_FIELDS = np.array(
+    [sum(FIELD_WEIGHTS[f] for bit, f in enumerate(SEARCH_FIELDS) if flags >> bit & 1) for flags in range(16)]
+)
+
+
+def _rarity(matched: int, total: int) -> float:
+    return float(np.log(1.0 + (total - matched + 0.5) / (matched + 0.5)))
+
+
+# The index's part: filters, facets, order ---------------------------------------------------------
 
 
 class _Search:
-    def __init__(self, conn: Connection, query: CatalogQuery):
+    def __init__(self, conn: Connection, index: CatalogIndex, query: CatalogQuery):
         self.conn = conn
+        self.snapshot = snapshot = index.snapshot(conn)
         self.query = query
-        self.dialect = conn.dialect.name
         self.terms = search_terms(query.q)
         self.today = query.today or events.now().date()
+        self.base = snapshot.published.copy()
+        # Each word's matches are asked of the database once per catalog version (cached).
+        self.words = [
+            (match.fields_of(snapshot.size), match.matched)
+            for term in dict.fromkeys(self.terms)
+            if not (match := index.cached(snapshot, ("term", term), lambda t=term: find_term(conn, snapshot, t))).ignored
+        ]
+        for fields, _ in self.words:
+            self.base &= fields != 0
+        if query.max_price_cents is not None:
+            self.base &= (snapshot.price_cents != NONE) & (snapshot.price_cents <= query.max_price_cents)
+        self.filters = self._filters()
 
-    def text_condition(self) -> ColumnElement[bool] | None:
-        if not self.terms:
-            return None
-        if self.dialect == "sqlite":
-            matching = text("SELECT rowid FROM offering_search WHERE offering_search MATCH :match")
-            return offerings.c.search_key.in_(
-                matching.bindparams(match=_fts5_match(self.terms)).columns(
-                    literal_column("rowid")
-                )
-            )
-        return literal_column("offerings.search_vector").op("@@")(
-            func.to_tsquery("english", _tsquery(self.terms))
-        )
-
-    def conditions(self, without: str | None = None) -> list[ColumnElement[bool]]:
-        q = self.query
-        conditions: list[ColumnElement[bool]] = [offerings.c.status == "published"]
-        text_condition = self.text_condition()
-        if text_condition is not None:
-            conditions.append(text_condition)
-        for name, (table, column) in _MULTI.items():
+    def _filters(self) -> dict[str, np.ndarray]:
+        q, s = self.query, self.snapshot
+        filters: dict[str, np.ndarray] = {}
+        for name, codes in MULTI_VALUED.items():
             values = getattr(q, name)
-            if not values or name == without:
+            if not values:
                 continue
+            column = getattr(s, _BITS[name])
             if name == "interoperability":  # every standard named
-                for value in values:
-                    conditions.append(
-                        offerings.c.id.in_(select(table.c.offering_id).where(table.c[column] == value))
-                    )
+                wanted = _bits(codes, values, strict=True)
+                filters[name] = (column & wanted) == wanted if wanted >= 0 else np.zeros(s.size, bool)
             else:
-                conditions.append(
-                    offerings.c.id.in_(select(table.c.offering_id).where(table.c[column].in_(values)))
-                )
-        for name, column in _SINGLE.items():
+                filters[name] = (column & max(_bits(codes, values), 0)) != 0
+        for name, codes in SINGLE_VALUED.items():
             values = getattr(q, name)
-            if values and name != without:
-                conditions.append(column.in_(values))
-        if q.evidence_tier and without != "evidence_tier":
-            tiers = [int(t) for t in q.evidence_tier if t != "none"]
-            options = [offerings.c.evidence_tier.in_(tiers)] if tiers else []
-            if "none" in q.evidence_tier:
-                options.append(offerings.c.evidence_tier.is_(None))
-            conditions.append(options[0] if len(options) == 1 else options[0] | options[1])
-        if q.max_price_cents is not None:
-            conditions.append(offerings.c.list_price_cents <= q.max_price_cents)
-        if q.designation and without != "designation":
-            designated = select(offering_designations.c.offering_id).where(
-                offering_designations.c.name.in_(q.designation), active_designation(self.today)
-            )
-            conditions.append(offerings.c.id.in_(designated))
-        if q.privacy_state and without != "privacy_state":
-            covered = select(provider_privacy_agreements.c.provider_id).where(
-                self._state_agreement(), provider_privacy_agreements.c.state.in_(q.privacy_state)
-            )
-            conditions.append(offerings.c.provider_id.in_(covered))
-        return conditions
+            if values:
+                filters[name] = np.isin(getattr(s, name), [codes[v] for v in values if v in codes])
+        if q.evidence_tier:
+            filters["evidence_tier"] = np.isin(s.evidence_tier, [EVIDENCE_TIER[t] for t in q.evidence_tier])
+        if q.designation:
+            designations = s.designations
+            wanted = [i for i, n in enumerate(designations.names) if n in q.designation]
+            chosen = designations.active(self.today) & np.isin(designations.name, wanted)
+            mask = np.zeros(s.size, dtype=bool)
+            mask[designations.offering[chosen]] = True
+            filters["designation"] = mask
+        if q.privacy_state:
+            agreements = s.agreements
+            wanted = [i for i, st in enumerate(agreements.states) if st in q.privacy_state]
+            chosen = agreements.in_force(self.today) & np.isin(agreements.state, wanted)
+            covered = np.zeros(len(s.providers), dtype=bool)
+            covered[agreements.provider[chosen]] = True
+            filters["privacy_state"] = covered[s.provider]
+        return filters
 
-    def _state_agreement(self) -> ColumnElement[bool]:
-        return and_(provider_privacy_agreements.c.scope == "state", in_force(self.today))
+    def passing(self, without: str | None = None) -> np.ndarray:
+        mask = self.base.copy()
+        for name, condition in self.filters.items():
+            if name != without:
+                mask &= condition
+        return mask
+
+    # Facets ------------------------------------------------------------------------------------
+
+    def facet(self, name: str) -> list[dict[str, Any]]:
+        s = self.snapshot
+        within = self.passing(without=name)
+        counts: dict[str, int]
+        if name in MULTI_VALUED:
+            column = getattr(s, _BITS[name])[within]
+            counts = {
+                value: int(np.count_nonzero(column & (1 << code)))
+                for value, code in MULTI_VALUED[name].items()
+            }
+        elif name in SINGLE_VALUED:
+            column = getattr(s, name)[within]
+            tally = np.bincount(column[column != NONE], minlength=len(SINGLE_VALUED[name]))
+            counts = {value: int(tally[code]) for value, code in SINGLE_VALUED[name].items()}
+        elif name == "evidence_tier":
+            tally = np.bincount(s.evidence_tier[within], minlength=len(EVIDENCE_TIER))
+            counts = {_TIER_NAMES[code]: int(n) for code, n in enumerate(tally)}
+        elif name == "designation":
+            counts = self._designation_counts(within)
+        else:
+            counts = self._privacy_state_counts(within)
+        listed = [{"value": value, "count": n} for value, n in counts.items() if n > 0]
+        return sorted(listed, key=lambda c: (-c["count"], c["value"]))
+
+    def _designation_counts(self, within: np.ndarray) -> dict[str, int]:
+        designations = self.snapshot.designations
+        chosen = designations.active(self.today)
+        chosen[chosen] &= within[designations.offering[chosen]]
+        names = len(designations.names)
+        pairs = np.unique(designations.offering[chosen] * max(names, 1) + designations.name[chosen])
+        tally = np.bincount(pairs % max(names, 1), minlength=names)
+        return {designations.names[i]: int(n) for i, n in enumerate(tally)}
+
+    def _privacy_state_counts(self, within: np.ndarray) -> dict[str, int]:
+        s = self.snapshot
+        agreements = s.agreements
+        chosen = agreements.in_force(self.today)
+        states = len(agreements.states)
+        pairs = np.unique(agreements.provider[chosen].astype(np.int64) * max(states, 1) + agreements.state[chosen])
+        per_provider = np.bincount(s.provider[within], minlength=len(s.providers))
+        tally = np.bincount(pairs % max(states, 1), weights=per_provider[pairs // max(states, 1)], minlength=states)
+        return {agreements.states[i]: int(n) for i, n in enumerate(tally)}
+
+    # Ordering ----------------------------------------------------------------------------------
 
     def sort(self) -> str:
         requested = self.query.sort
@@ -167,40 +280,47 @@ class _Search:
             return "newest"
         return requested or ("relevance" if self.terms else "newest")
 
-    def items(self, sort: str) -> list[dict[str, Any]]:
-        q = self.query
-        statement = select(offerings.c.document).where(and_(*self.conditions()))
-        if sort == "relevance":
-            if self.dialect == "sqlite":
-                ranked = (
-                    text(
-                        "SELECT rowid AS key, bm25(offering_search, 10.0, 4.0, 1.0, 6.0) AS score "
-                        "FROM offering_search WHERE offering_search MATCH :match"
-                    )
-                    .bindparams(match=_fts5_match(self.terms))
-                    .columns(literal_column("key"), literal_column("score"))
-                    .subquery("ranked")
-                )
-                statement = statement.join(ranked, ranked.c.key == offerings.c.search_key)
-                order: list[Any] = [ranked.c.score.asc(), offerings.c.id]
-            else:
-                rank = func.ts_rank_cd(
-                    literal_column("offerings.search_vector"),
-                    func.to_tsquery("english", _tsquery(self.terms)),
-                )
-                order = [rank.desc(), offerings.c.id]
-        elif sort == "price":
-            order = [offerings.c.list_price_cents.asc(), offerings.c.id]
-        elif sort == "price_desc":
-            order = [offerings.c.list_price_cents.desc(), offerings.c.id]
-        elif sort == "title":
-            order = [offerings.c.title.asc(), offerings.c.id]
+    def page_of(self, final: np.ndarray, sort: str) -> np.ndarray:
+        """Ordinals of the offerings on the requested page, in order."""
+        s, q = self.snapshot, self.query
+        start = (q.page - 1) * q.per_page
+        stop = start + q.per_page
+        candidates = np.flatnonzero(final)
+        if start >= candidates.size:
+            return np.empty(0, dtype=np.int64)
+        then = None
+        if sort == "title":
+            key: np.ndarray = s.title_rank()[candidates]
+        elif sort == "relevance":
+            key = -self.relevance(candidates)
+            then = -s.published_us[candidates]  # equally relevant: the newest first
+        elif sort in ("price", "price_desc"):
+            price = s.price_cents[candidates].astype(np.float64)
+            price[s.price_cents[candidates] == NONE] = np.inf if sort == "price" else -np.inf  # unpriced last
+            key = price if sort == "price" else -price
         else:
-            order = [offerings.c.published_at.desc(), offerings.c.id]
-        statement = statement.order_by(*order).limit(q.per_page).offset((q.page - 1) * q.per_page)
+            key = -s.published_us[candidates]
+        return _top(candidates, key, then, s.id_hi[candidates], s.id_lo[candidates], start, stop)
+
+    def relevance(self, candidates: np.ndarray) -> np.ndarray:
+        """Each word counts by the fields that hold it (``FIELD_WEIGHTS``) times its rarity."""
+        published = int(np.count_nonzero(self.snapshot.published))
+        score = np.zeros(candidates.size, dtype=np.float64)
+        for fields, matched in self.words:
+            score += _rarity(matched, published) * _WEIGHT_OF_FIELDS[fields[candidates]]
+        return score
+
+    def items(self, ordinals: np.ndarray) -> list[dict[str, Any]]:
+        keys = self.snapshot.keys[ordinals].tolist()
+        if not keys:
+            return []
+        rows = self.conn.execute(
+            select(offerings.c.search_key, offerings.c.document).where(offerings.c.search_key.in_(keys))
+        )
+        documents = {row.search_key: row.document for row in rows}
         items = []
-        for row in self.conn.execute(statement):
-            document = dict(row.document)
+        for key in keys:
+            document = dict(documents[key])
             document.pop("description", None)  # cards carry the summary; the offering page has it all
             document["designations"] = [
                 designation_label(label, self.today) for label in document.get("designations") or []
@@ -211,69 +331,57 @@ class _Search:
             item["privacy"] = privacy[item["provider"]["id"]]
         return items
 
-    def total(self) -> int:
-        statement = select(func.count()).select_from(offerings).where(and_(*self.conditions()))
-        return int(self.conn.execute(statement).scalar_one())
 
-    def facet(self, name: str) -> list[dict[str, Any]]:
-        where = and_(*self.conditions(without=name))
-        if name == "designation":
-            labels = offering_designations
-            statement = (
-                select(labels.c.name.label("value"), func.count(labels.c.offering_id.distinct()).label("count"))
-                .select_from(labels.join(offerings, offerings.c.id == labels.c.offering_id))
-                .where(where, active_designation(self.today))
-                .group_by(labels.c.name)
-            )
-        elif name == "privacy_state":
-            agreements = provider_privacy_agreements
-            statement = (
-                select(agreements.c.state.label("value"), func.count(offerings.c.id.distinct()).label("count"))
-                .select_from(agreements.join(offerings, offerings.c.provider_id == agreements.c.provider_id))
-                .where(where, self._state_agreement())
-                .group_by(agreements.c.state)
-            )
-        elif name in _MULTI:
-            table, column = _MULTI[name]
-            value = table.c[column]
-            statement = (
-                select(value.label("value"), func.count().label("count"))
-                .select_from(table.join(offerings, offerings.c.id == table.c.offering_id))
-                .where(where)
-                .group_by(value)
-            )
-        elif name == "evidence_tier":
-            statement = (
-                select(offerings.c.evidence_tier.label("value"), func.count().label("count"))
-                .where(where)
-                .group_by(offerings.c.evidence_tier)
-            )
-        else:
-            column = _SINGLE[name]
-            statement = (
-                select(column.label("value"), func.count().label("count"))
-                .where(where)
-                .where(column.is_not(None))
-                .group_by(column)
-            )
-        counts = [
-            {"value": "none" if r.value is None else str(r.value), "count": int(r.count)}
-            for r in self.conn.execute(statement)
-        ]
-        return sorted(counts, key=lambda c: (-c["count"], c["value"]))
+def _bits(codes: dict[str, int], values: tuple[str, ...], strict: bool = False) -> int:
+    """The bit set of the values; with ``strict``, -1 if any value has no code (nothing can hold
+    every one of them)."""
+    result = 0
+    for value in values:
+        code = codes.get(value)
+        if code is None:
+            if strict:
+                return -1
+            continue
+        result |= 1 << code
+    return result
 
 
-def search_catalog(conn: Connection, query: CatalogQuery) -> CatalogResult:
-    search = _Search(conn, query)
+def _top(
+    candidates: np.ndarray,
+    key: np.ndarray,
+    then: np.ndarray | None,
+    id_hi: np.ndarray,
+    id_lo: np.ndarray,
+    start: int,
+    stop: int,
+) -> np.ndarray:
+    """``candidates[start:stop]`` in (key, then, id) order (the arrays run beside the
+    candidates), without sorting more than needed: every candidate whose key is at most the
+    stop-th smallest is kept (ties included), then those are sorted."""
+    if stop < candidates.size:
+        kth = np.partition(key, stop - 1)[stop - 1]
+        keep = key <= kth
+        candidates, key, id_hi, id_lo = candidates[keep], key[keep], id_hi[keep], id_lo[keep]
+        then = None if then is None else then[keep]
+    order = np.lexsort((id_lo, id_hi, key) if then is None else (id_lo, id_hi, then, key))
+    return candidates[order][start:stop]
+
+
+def search_catalog(conn: Connection, query: CatalogQuery, index: CatalogIndex) -> CatalogResult:
+    search = _Search(conn, index, query)
     sort = search.sort()
+    final = search.passing()
+    facets: dict[str, list[dict[str, Any]]] = {name: search.facet(name) for name in FACETS}
+    for name in TRUST_FACETS:
+        counts = search.facet(name)
+        if counts:
+            facets[name] = counts
     return CatalogResult(
-        items=search.items(sort),
-        total=search.total(),
+        items=search.items(search.page_of(final, sort)),
+        total=int(np.count_nonzero(final)),
         page=query.page,
         per_page=query.per_page,
         sort=sort,
-        facets={
-            **{name: search.facet(name) for name in FACETS},
-            **{name: counts for name in TRUST_FACETS if (counts := search.facet(name))},
-        },
+        facets=facets,
     )
+

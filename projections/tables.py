@@ -31,6 +31,11 @@ metadata = MetaData(
 
 Document = JSON().with_variant(JSONB(), "postgresql")
 
+SEARCH_FIELDS = ("title", "provider_name", "summary", "description")
+"""The offering fields full text searches, most telling first. Each has a full-text table,
+``offering_text_<field>``, made by the migrations because it differs by dialect: an FTS5 table on
+SQLite, a table of stripped tsvectors with a GIN index on PostgreSQL."""
+
 projection_positions = Table(
     "projection_positions",
     metadata,
@@ -76,31 +81,16 @@ offerings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=True),
     Column("document", Document, nullable=False),
+    # Multi-valued facets as bit sets, one bit per value (codes in ``projections.facet_codes``).
+    Column("subject_bits", Integer, nullable=False, server_default="0"),
+    Column("grade_band_bits", Integer, nullable=False, server_default="0"),
+    Column("interoperability_bits", Integer, nullable=False, server_default="0"),
+    # The log position of the last event that changed the row: the catalog index in each web
+    # process reads the rows changed since it last looked (``projections.catalog_index``).
+    Column("changed_at", BigInteger, nullable=False, server_default="0"),
     Index(None, "provider_id"),
-    Index(None, "status", "published_at"),
-    Index(None, "status", "list_price_cents"),
-    Index(None, "status", "model_type"),
+    Index(None, "changed_at"),
 )
-
-
-def _offering_values_table(name: str, column: str) -> Table:
-    return Table(
-        name,
-        metadata,
-        Column(
-            "offering_id",
-            Uuid,
-            ForeignKey("offerings.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        Column(column, String(40), primary_key=True),
-        Index(None, column, "offering_id"),
-    )
-
-
-offering_subjects = _offering_values_table("offering_subjects", "subject")
-offering_grade_bands = _offering_values_table("offering_grade_bands", "grade_band")
-offering_interoperability = _offering_values_table("offering_interoperability", "standard")
 
 event_history = Table(
     "event_history",
@@ -330,8 +320,11 @@ provider_privacy_agreements = Table(
     Column("expires_on", Date, nullable=True),
     Column("document_url", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # The log position of the event that recorded it (the catalog index reads what is new).
+    Column("position", BigInteger, nullable=False, server_default="0"),
     Index(None, "provider_id"),
     Index(None, "state", "provider_id"),
+    Index(None, "position"),
 )
 
 # Outcomes: a party district's report, per school year, on a contract's offering(s).

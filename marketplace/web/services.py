@@ -14,6 +14,7 @@ from flask import current_app
 from marketplace.application import Marketplace
 from marketplace.config import Settings
 from projections import ProjectionRunner, all_projections
+from projections.catalog_index import CatalogIndex
 from projections.db import Engines, build_engines
 
 
@@ -30,6 +31,7 @@ class Services:
             all_projections(self.app, settings.ocid_prefix),
             batch_size=settings.projection_batch_size,
         )
+        self.catalog_index = CatalogIndex(cache_bytes=settings.search_cache_mb * 1024 * 1024)
 
     def close(self) -> None:
         self.engines.dispose()

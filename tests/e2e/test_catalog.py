@@ -477,6 +477,53 @@ def test_relevance_ranks_a_title_match_above_a_description_only_match(
     assert ids(page) == [in_title["id"], in_description["id"]]
 
 
+def test_relevance_ranks_by_the_field_holding_the_word_title_provider_summary_description(
+    make_provider: Any, anonymous: Any
+) -> None:
+    plain, _ = make_provider(name="Prairie Learning Collaborative")
+    named, _ = make_provider(name="Orchard Learning Cooperative")
+    in_summary = publish(plain, draft(plain, **{**NEUTRAL_TEXT, "summary": "Reading in the orchard."}))
+    in_description = publish(
+        plain, draft(plain, **{**NEUTRAL_TEXT, "description": "Lessons held in an orchard."})
+    )
+    in_provider_name = publish(named, draft(named, **NEUTRAL_TEXT))
+    in_title = publish(plain, draft(plain, **{**NEUTRAL_TEXT, "title": "Orchard Reading Circle"}))
+
+    page = search(anonymous, plain, named, q="orchard", sort="relevance")
+
+    assert ids(page) == [in_title["id"], in_provider_name["id"], in_summary["id"], in_description["id"]]
+
+
+def test_relevance_weighs_a_rare_word_above_a_common_one(provider: Any, anonymous: Any) -> None:
+    caller, _ = provider
+    for n in range(4):  # "circle" is common, "orchard" is not
+        publish(caller, draft(caller, **{**NEUTRAL_TEXT, "title": f"Reading Circle {n}"}))
+    rare_in_title = publish(
+        caller,
+        draft(caller, **{**NEUTRAL_TEXT, "title": "Orchard Studio", "description": "A circle of peers."}),
+    )
+    common_in_title = publish(
+        caller,
+        draft(caller, **{**NEUTRAL_TEXT, "title": "Circle Studio", "description": "Held in an orchard."}),
+    )
+
+    page = search(anonymous, caller, q="orchard circle")
+
+    assert ids(page) == [rare_in_title["id"], common_in_title["id"]]
+
+
+def test_equally_relevant_offerings_come_newest_first(
+    clock: Any, provider: Any, anonymous: Any
+) -> None:
+    caller, _ = provider
+    older = publish(caller, draft(caller, **{**NEUTRAL_TEXT, "title": "Orchard Reading One"}))
+    newer = publish(caller, draft(caller, **{**NEUTRAL_TEXT, "title": "Orchard Reading Two"}))
+
+    page = search(anonymous, caller, q="orchard")
+
+    assert ids(page) == [newer["id"], older["id"]]
+
+
 def test_with_words_the_default_sort_is_relevance(provider: Any, anonymous: Any) -> None:
     caller, _ = provider
     in_title = publish(caller, draft(caller, **{**NEUTRAL_TEXT, "title": "Orchard Reading Circle"}))

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from projections.tables import metadata, projection_positions
+from projections.tables import SEARCH_FIELDS, metadata, projection_positions
 
 
 def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -18,8 +18,7 @@ def snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
             rows = connection.execute(select(table)).all()
             tables[table.name] = sorted((tuple(repr(v) for v in row) for row in rows))
         if connection.dialect.name == "sqlite":
-            rows = connection.execute(
-                text("SELECT rowid, title, summary, description, provider_name FROM offering_search")
-            ).all()
-            tables["offering_search"] = sorted(tuple(repr(v) for v in row) for row in rows)
+            for field in SEARCH_FIELDS:
+                rows = connection.execute(text(f"SELECT rowid, {field} FROM offering_text_{field}")).all()
+                tables[f"offering_text_{field}"] = sorted(tuple(repr(v) for v in row) for row in rows)
     return tables

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect
 
 import migrations
 from marketplace.config import Settings
-from projections.tables import metadata
+from projections.tables import SEARCH_FIELDS, metadata
 
 
 @pytest.fixture
@@ -56,12 +56,11 @@ def test_the_full_text_index_exists_for_the_dialect(empty_engine: Any) -> None:
         migrations.upgrade(connection)
         connection.commit()
     inspector = inspect(empty_engine)
-    if empty_engine.dialect.name == "sqlite":
-        assert "offering_search" in inspector.get_table_names()
-    else:
-        columns = {c["name"] for c in inspector.get_columns("offerings")}
-        assert "search_vector" in columns
-        assert "ix_offerings_search_vector" in {i["name"] for i in inspector.get_indexes("offerings")}
+    tables = {f"offering_text_{f}" for f in SEARCH_FIELDS}
+    assert tables <= set(inspector.get_table_names())
+    if empty_engine.dialect.name == "postgresql":
+        for table in tables:
+            assert f"ix_{table}_words" in {i["name"] for i in inspector.get_indexes(table)}
 
 
 def test_a_model_change_without_a_migration_is_detected(empty_engine: Any) -> None:

@@ -1,0 +1,175 @@
+"""The catalog index each web process holds stays equal to one loaded afresh, change after change."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import projections.catalog_index as catalog_index
+from events.types import (
+    Delivery,
+    GradeBand,
+    ModelType,
+    PriceUnit,
+    Pricing,
+    PrivacyAgreementKind,
+    PrivacyScope,
+    Role,
+    Subject,
+)
+from projections.catalog_index import CatalogIndex
+from projections.search import CatalogQuery, search_catalog
+from tests.integration.builders import provider_with_offerings
+
+TODAY = date(2026, 11, 2)
+QUERIES = (
+    CatalogQuery(),
+    CatalogQuery(q="orchard"),
+    CatalogQuery(q="algebra mastery", sort="relevance"),
+    CatalogQuery(subject=("math", "science")),
+    CatalogQuery(q="math", grade_band=("6_8",), sort="price"),
+    CatalogQuery(sort="title"),
+    CatalogQuery(sort="price_desc", per_page=2, page=2),
+    CatalogQuery(designation=("Approved model",)),
+    CatalogQuery(privacy_state=("MT",)),
+)
+
+
+def _results(services: Any, index: CatalogIndex) -> list[Any]:
+    found = []
+    with services.engines.reader.connect() as conn:
+        for query in QUERIES:
+            result = search_catalog(conn, CatalogQuery(**{**query.__dict__, "today": TODAY}), index)
+            found.append(([item["id"] for item in result.items], result.total, result.facets))
+    return found
+
+
+class Loads:
+    """Counts the index's full loads and refreshes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.loads = 0
+        self.refreshes = 0
+        load, refresh = catalog_index.load, catalog_index.refresh
+
+        def counted_load(*args: Any) -> Any:
+            self.loads += 1
+            return load(*args)
+
+        def counted_refresh(*args: Any) -> Any:
+            self.refreshes += 1
+            return refresh(*args)
+
+        monkeypatch.setattr(catalog_index, "load", counted_load)
+        monkeypatch.setattr(catalog_index, "refresh", counted_refresh)
+
+
+def test_an_index_kept_current_by_refreshes_equals_an_index_loaded_afresh_after_every_change(
+    services: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, runner = services.app, services.runner
+    account, provider_id, offerings = provider_with_offerings(
+        app, 1, "Prairie Learning", ("Algebra Mastery", "Geometry Studio", "Fractions Lab")
+    )
+    other, _, other_offerings = provider_with_offerings(app, 2, "Summit Schools", ("Algebra Bridge",))
+    authority, _ = app.open_account(None, Role.AUTHORITY, "State office")
+    kept = CatalogIndex()
+    loads = Loads(monkeypatch)
+
+    def step() -> None:
+        runner.catch_up()
+        assert _results(services, kept) == _results(services, CatalogIndex())
+
+    step()
+    assert _results(services, kept)[1][1] == 0  # nobody says "orchard" yet
+
+    app.revise_offering(
+        account, offerings[1], {"title": "Orchard Geometry Studio", "subjects": [Subject.SCIENCE]}
+    )
+    step()
+    assert _results(services, kept)[1][1] == 1  # the new word is found at once
+
+    app.withdraw_offering(account, offerings[2], "Retired")
+    step()
+    drafted = app.draft_offering(account, {"title": "Orchard Algebra"})  # a draft: never listed
+    step()
+    app.revise_offering(account, drafted.id, {"summary": "Algebra in the orchard"})
+    step()
+    designation = app.issue_designation(
+        app.get_account(authority.id),
+        other_offerings[0],
+        name="Approved model",
+        issuer="State office",
+        criteria_url="https://state.example.gov/criteria",
+        valid_from=date(2026, 1, 1),
+    )
+    step()
+    assert _results(services, kept)[7][1] == 1
+    app.revoke_designation(app.get_account(authority.id), designation.id, "Criteria changed")
+    step()
+    app.record_privacy_agreement(
+        account,
+        provider_id,
+        scope=PrivacyScope.STATE,
+        kind=PrivacyAgreementKind.STATE_MODEL,
+        signed_on=date(2026, 1, 15),
+        document_url="https://prairie.example.com/mt-dpa.pdf",
+        state="MT",
+    )
+    step()
+    assert _results(services, kept)[8][1] == 2  # the provider's two listed offerings
+
+    assert loads.loads == 1 + 8  # one for the kept index, one per fresh index
+    assert loads.refreshes == 7  # every change after the first load was read as a change
+
+    runner.reset(["catalog"])  # a rebuild begins: the catalog's position goes back to zero
+    assert _results(services, kept)[0][1] == 0  # the kept index follows it back: loaded again
+    assert loads.loads == 1 + 8 + 1
+    step()  # and the replay reaches it as changes, until it equals a fresh load again
+    assert loads.refreshes == 8
+
+
+def test_what_searches_learnt_about_a_word_survives_drafts_but_not_a_publication(
+    services: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import projections.search as search
+
+    app, runner = services.app, services.runner
+    account, _, _ = provider_with_offerings(app, 1, "Prairie Learning", ("Algebra Mastery",))
+    asked: list[str] = []
+    find_term = search.find_term
+    def counted(conn: Any, snapshot: Any, term: str) -> Any:
+        asked.append(term)
+        return find_term(conn, snapshot, term)
+
+    monkeypatch.setattr(search, "find_term", counted)
+    index = CatalogIndex()
+
+    def total(q: str) -> int:
+        runner.catch_up()
+        with services.engines.reader.connect() as conn:
+            return search_catalog(conn, CatalogQuery(q=q, today=TODAY), index).total
+
+    assert total("algebra") == 1
+    assert total("algebra") == 1
+    assert asked == ["algebra"]  # asked of the database once
+
+    draft = app.draft_offering(account, {"title": "Algebra Draft"})
+    assert total("algebra") == 1
+    assert asked == ["algebra"]  # a draft changed no published text: the answer still holds
+
+    completed = {
+        "summary": "Algebra",
+        "description": "Algebra for all.",
+        "model_type": ModelType.COURSE,
+        "subjects": [Subject.MATH],
+        "grade_bands": [GradeBand.GRADES_6_8],
+        "delivery": Delivery.ONLINE,
+        "pricing": Pricing(PriceUnit.PER_STUDENT_PER_YEAR, Decimal("10.00")),
+    }
+    app.publish_offering(account, app.revise_offering(account, draft.id, completed).id)
+    assert total("algebra") == 2  # published: asked again, and found
+    assert asked == ["algebra", "algebra"]
