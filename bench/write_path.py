@@ -4,8 +4,16 @@ Figure: ``POST /api/v1/offerings`` (complete drafts, one provider, bearer token)
 test client in-process, and ``PATCH /api/v1/offerings/{id}`` (a revision with ``If-Match``) on
 those drafts. Baseline: a bare eventsourcing ``Application`` with the same persistence module on
 a fresh database of the same kind, saving one-event aggregates carrying the same details (for
-drafts) and get + one event + save (for revisions). The two run interleaved in chunks, so a busy
-moment on the machine falls on both. Goal: commands/s at least half the baseline's events/s.
+drafts) and get + one event + save (for revisions). Goal: commands/s at least half the baseline's
+events/s.
+
+Beside the goal, an informative reference: the framework's floor. A bare route registered on the
+same Flask app takes the same JSON body through the same test client and runs exactly the
+baseline's operation (the same ``BaselineApplication``, the same database), with nothing of the
+service: no authentication, schema, domain or view. It still passes through the app's own
+request hooks (the timer and the access-log line), as every route does. Its ratio to the baseline
+is the best the service could reach through this client; ``service_to_floor`` says how close the
+service is. The three run interleaved in chunks, so a busy moment on the machine falls on all.
 
     python -m bench.write_path [--database sqlite|postgres] [--size N]   # N commands of each kind
 """
@@ -16,6 +24,7 @@ import argparse
 import random
 import time
 from typing import Any
+from uuid import UUID
 
 from bench.baseline import BaselineApplication
 from bench.common import (
@@ -49,6 +58,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
     ) as baseline_url:
         app = flask_app(url)
         baseline = BaselineApplication(env=eventsourcing_env(baseline_url))
+        add_floor_routes(app, baseline)
         try:
             svc = services_of(app)
             _, token = open_provider(svc.app, 0)
@@ -69,15 +79,32 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
                 )
                 statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
 
+            floor_statuses: dict[str, int] = {}
+
+            def floor_post(body: dict[str, Any]) -> str | None:
+                response = client.post(FLOOR_PATH, json=body)
+                floor_statuses[str(response.status_code)] = floor_statuses.get(str(response.status_code), 0) + 1
+                return response.get_json()["id"] if response.status_code == 201 else None
+
+            def floor_patch(listing_id: str, n: int) -> None:
+                response = client.patch(
+                    f"{FLOOR_PATH}/{listing_id}",
+                    json={"summary": f"Revised summary number {n} for the coming school year."},
+                )
+                floor_statuses[str(response.status_code)] = floor_statuses.get(str(response.status_code), 0) + 1
+
             for body in bodies[:WARM_UP]:  # compiled statements, caches, connections
                 post(body)
                 baseline.draft(body)
+                floor_post(body)
             statuses.clear()
+            floor_statuses.clear()
 
             progress(f"{database}: {size} drafts over HTTP and {size} bare saves, interleaved")
             http_ids: list[str | None] = []
             base_ids: list[Any] = []
-            http_s = base_s = 0.0
+            floor_ids: list[str | None] = []
+            http_s = base_s = floor_s = 0.0
             for start in range(WARM_UP, WARM_UP + size, CHUNK):
                 chunk = bodies[start : start + CHUNK]
                 began = time.perf_counter()
@@ -87,12 +114,18 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
                 with profiler.measure():
                     http_ids.extend(post(body) for body in chunk)
                 http_s += time.perf_counter() - began
+                began = time.perf_counter()
+                floor_ids.extend(floor_post(body) for body in chunk)
+                floor_s += time.perf_counter() - began
             draft_statuses = dict(statuses)
             statuses.clear()
+            floor_draft_statuses = dict(floor_statuses)
+            floor_statuses.clear()
 
             progress(f"{database}: {size} revisions over HTTP and {size} bare get+append+save")
             created = [i for i in http_ids if i is not None]
-            patch_s = base_patch_s = 0.0
+            floor_created = [i for i in floor_ids if i is not None]
+            patch_s = base_patch_s = floor_patch_s = 0.0
             for start in range(0, size, CHUNK):
                 began = time.perf_counter()
                 for n, listing_id in enumerate(base_ids[start : start + CHUNK], start):
@@ -103,7 +136,12 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
                     for n, offering_id in enumerate(created[start : start + CHUNK], start):
                         patch(offering_id, n)
                 patch_s += time.perf_counter() - began
+                began = time.perf_counter()
+                for n, listing_id in enumerate(floor_created[start : start + CHUNK], start):
+                    floor_patch(listing_id, n)
+                floor_patch_s += time.perf_counter() - began
             patch_statuses = dict(statuses)
+            floor_patch_statuses = dict(floor_statuses)
         finally:
             close_app(app)
             baseline.close()
@@ -114,6 +152,8 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
     revisions_per_s = rate(len(base_ids), base_patch_s)
     draft_ratio = drafts_per_s / saves_per_s if saves_per_s else None
     patch_ratio = patches_per_s / revisions_per_s if revisions_per_s else None
+    floor_drafts_per_s = rate(len(floor_ids), floor_s)
+    floor_patches_per_s = rate(len(floor_created), floor_patch_s)
     errors = sum(n for s, n in {**draft_statuses}.items() if not s.startswith("2")) + sum(
         n for s, n in patch_statuses.items() if not s.startswith("2")
     )
@@ -142,6 +182,12 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
             "ratio": None if patch_ratio is None else round(patch_ratio, 4),
             "goal_met": patch_ratio is not None and patch_ratio >= GOAL_RATIO,
         },
+        "floor": {
+            "name": "bare route on the same app: JSON body in, the baseline's save, JSON out",
+            "drafts": _floor_figure(floor_drafts_per_s, saves_per_s, drafts_per_s),
+            "revisions": _floor_figure(floor_patches_per_s, revisions_per_s, patches_per_s),
+            "statuses": {"drafts": floor_draft_statuses, "revisions": floor_patch_statuses},
+        },
         "statuses": {"drafts": draft_statuses, "revisions": patch_statuses},
         "errors": errors,
         "seconds": {
@@ -149,8 +195,38 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
             "baseline_drafts": round(base_s, 2),
             "http_revisions": round(patch_s, 2),
             "baseline_revisions": round(base_patch_s, 2),
+            "floor_drafts": round(floor_s, 2),
+            "floor_revisions": round(floor_patch_s, 2),
         },
         "profile_top": profiler.top(),
+    }
+
+
+FLOOR_PATH = "/bench/floor"
+
+
+def add_floor_routes(app: Any, baseline: BaselineApplication) -> None:
+    """The framework's floor: routes on the service's app that do only the baseline's work."""
+    from flask import request
+
+    def floor_draft() -> Any:
+        listing_id = baseline.draft(request.get_json())
+        return {"id": str(listing_id)}, 201
+
+    def floor_revise(listing_id: str) -> Any:
+        baseline.revise(UUID(listing_id), request.get_json())
+        return {"id": listing_id}, 200
+
+    app.add_url_rule(FLOOR_PATH, "bench_floor_draft", floor_draft, methods=["POST"])
+    app.add_url_rule(f"{FLOOR_PATH}/<listing_id>", "bench_floor_revise", floor_revise, methods=["PATCH"])
+
+
+def _floor_figure(floor_per_s: float, baseline_per_s: float, service_per_s: float) -> dict[str, Any]:
+    return {
+        "value": floor_per_s,
+        "unit": "commands/s",
+        "ratio_to_baseline": round(floor_per_s / baseline_per_s, 4) if baseline_per_s else None,
+        "service_to_floor": round(service_per_s / floor_per_s, 4) if floor_per_s else None,
     }
 
 

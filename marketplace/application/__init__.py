@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterator
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, Repository
 from eventsourcing.persistence import JSONTranscoder
 
 import events
@@ -54,8 +56,30 @@ def command_context(receipt: PendingReceipt | None = None) -> Iterator[CommandCo
         _command.reset(token)
 
 
+LEGAL_NAMES_KEPT = 10_000
+"""Providers whose legal name a process keeps once read (a few hundred bytes each)."""
+
+CREDENTIALS_KEPT = 10_000
+"""Credentials a process keeps between requests, each brought up to date at every use."""
+
+ACCOUNTS_KEPT = 10_000
+"""Settled accounts (final: see ``Account.settled``) a process keeps once read."""
+
+
 class MarketplaceBase(Application):
     name = APPLICATION_NAME
+
+    def __init__(self, env: Any = None) -> None:
+        super().__init__(env)
+        self._legal_names = lru_cache(maxsize=LEGAL_NAMES_KEPT)(self._read_legal_name)
+        # Every request reads its caller's credential: this repository keeps credentials and, at
+        # every read, brings the kept one up to date from the event store (the library's
+        # fast-forward: only events after the kept version are selected), so a revocation saved
+        # by any process is seen by the very next request. Nothing else uses it.
+        self.credentials: Repository[UUID] = Repository(
+            self.events, cache_maxsize=CREDENTIALS_KEPT, fastforward=True
+        )
+        self._settled_accounts: LRUCache[UUID, Account] = LRUCache(maxsize=ACCOUNTS_KEPT)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -96,8 +120,29 @@ class MarketplaceBase(Application):
     def get_account(self, account_id: UUID) -> Account:
         return self._get(Account, account_id, "account")
 
+    def get_caller(self, account_id: UUID) -> Account:
+        """The account a request acts as. A settled account is final, so once read it is kept
+        and a copy handed out (a command may change what it is given); any other is read."""
+        try:
+            kept = self._settled_accounts.get(account_id)
+        except KeyError:
+            account = self.get_account(account_id)
+            if not account.settled:
+                return account
+            kept = deepcopy(account)
+            self._settled_accounts.put(account_id, kept)
+        return deepcopy(kept)
+
     def get_provider(self, provider_id: UUID) -> Provider:
         return self._get(Provider, provider_id, "provider")
+
+    def provider_legal_name(self, provider_id: UUID) -> str:
+        """A provider's legal name. It is fixed at registration (no Provider event changes it),
+        so a name once read from the store is never stale and is kept, without reading again."""
+        return self._legal_names(provider_id)
+
+    def _read_legal_name(self, provider_id: UUID) -> str:
+        return self.get_provider(provider_id).legal_name
 
     def get_offering(self, offering_id: UUID, version: int | None = None) -> Offering:
         return self._get(Offering, offering_id, "offering", version)

@@ -24,14 +24,17 @@ class CatalogUseCases(_Base):
     # Accounts ------------------------------------------------------------------------------
 
     def authenticate(self, token: str) -> Account | None:
-        """The account a bearer token belongs to, or None for an unknown or revoked token."""
+        """The account a bearer token belongs to, or None for an unknown or revoked token.
+
+        The credential is kept between requests and brought up to date from the event store at
+        each one (``credentials``); it is only looked at, so the kept one serves."""
         try:
-            credential = self.repository.get(Credential.id_for(token))
+            credential = self.credentials.get(Credential.id_for(token), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return None
         if not isinstance(credential, Credential) or credential.revoked:
             return None
-        return self.get_account(credential.account_id)
+        return self.get_caller(credential.account_id)
 
     def open_account(
         self, by: Account | None, role: Role, name: str, organization_id: UUID | None = None

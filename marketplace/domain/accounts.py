@@ -70,6 +70,13 @@ class Account(Aggregate):
             allowed = ", ".join(r.value for r in roles)
             raise NotAllowed(f"this requires the role {allowed}; the caller is {self.role.value}")
 
+    @property
+    def settled(self) -> bool:
+        """Nothing more can happen to a settled account: its only events are its opening and its
+        binding to an organization, and binding happens once, never for an admin. So an account
+        that is bound, or an admin's, is final: a copy read once is never stale."""
+        return self.organization_id is not None or self.role is Role.ADMIN
+
     def acts_for(self, organization_id: UUID) -> bool:
         return self.organization_id is not None and self.organization_id == organization_id
 

@@ -29,7 +29,7 @@ from events.types import Role
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.errors import NotAllowed, WrongState, invalid
-from marketplace.domain.offerings import Offering, OfferingStatus
+from marketplace.domain.offerings import Offering
 
 
 class DesignationStatus(Enum):
@@ -70,7 +70,7 @@ class Designation(Aggregate):
         valid_until: date | None = None,
     ) -> Designation:
         by.require_role(Role.AUTHORITY)
-        if offering.status is OfferingStatus.DRAFT:
+        if not offering.in_catalog:
             raise WrongState(
                 "only a published (or withdrawn) offering can be designated; this one is a draft",
                 {"offering_id": ["a draft is not in the catalog"]},

@@ -120,6 +120,12 @@ class Offering(Aggregate):
     def is_visible_to(self, account: Account | None) -> bool:
         return is_visible(self.status, self.provider_id, account)
 
+    @property
+    def in_catalog(self) -> bool:
+        """Published, or withdrawn but still readable: only such an offering can be designated.
+        A draft never is, and an offering never returns to draft, so a draft has no designations."""
+        return self.status is not OfferingStatus.DRAFT
+
     def _require_owner(self, by: Account) -> None:
         by.require_role(Role.PROVIDER)
         if not by.acts_for(self.provider_id):

@@ -1,5 +1,8 @@
 """A provider registers once per organization identifier; its first account becomes bound to it.
 
+Its legal name is fixed at registration: no event changes it (the application keeps names it has
+read on that basis; a rename would need a new event and an end to that).
+
 A provider records the data privacy agreements it has signed (PRODUCT rule 11), each covering
 every district of a state or one district:
 - only the provider's own provider accounts record them;

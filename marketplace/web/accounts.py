@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.web.auth import require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command
 from marketplace.web.schemas.accounts import AccountCreateSchema, AccountSchema, NewAccountSchema
 from marketplace.web.services import marketplace

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.schemas.catalog import CatalogArgsSchema, CatalogPageSchema
 from marketplace.web.services import services
 from projections.search import CatalogQuery, search_catalog
@@ -40,5 +40,6 @@ class Catalog(MethodView):
             page=args["page"],
             per_page=args["per_page"],
         )
-        with services().engines.reader.connect() as conn:
-            return search_catalog(conn, query)
+        svc = services()
+        with svc.engines.reader.connect() as conn:
+            return search_catalog(conn, query, svc.catalog_index)

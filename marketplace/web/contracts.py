@@ -4,10 +4,10 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.domain.contracts import Contract
 from marketplace.web.auth import require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag, version_as_of
 from marketplace.web.procurement_views import contract_view
 from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema

@@ -4,13 +4,13 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 import events
 from events.plain import to_plain
 from marketplace.domain.errors import InvalidValue
 from marketplace.domain.thresholds import thresholds_on
 from marketplace.web.auth import current_account, require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command
 from marketplace.web.procurement_views import consortium_view, district_view
 from marketplace.web.schemas.common import PageArgsSchema, page_of

@@ -10,11 +10,11 @@ from typing import Any, Callable, Iterable, Iterator
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from events.types import ProcurementMethod
 from marketplace import exports
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.schemas.common import one_of
 from marketplace.web.services import services
 from projections.award_register_queries import AwardFilters, award_rows

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.services import services
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Service health")

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from marketplace.domain.errors import NotFound
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.schemas.common import PageArgsSchema
 from marketplace.web.services import services
 from projections import ocds_queries

@@ -4,7 +4,6 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 import events
 from events.offerings import DETAIL_FIELDS
@@ -12,6 +11,7 @@ from events.plain import iso_utc, to_plain
 from marketplace.domain.errors import NotFound
 from marketplace.domain.offerings import Offering, OfferingStatus, is_visible
 from marketplace.web.auth import current_account, require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
 from marketplace.web.schemas.offerings import (
@@ -34,14 +34,15 @@ blp = Blueprint(
 
 
 def offering_view(offering: Offering) -> dict[str, Any]:
-    """The offering document, as the catalog projection stores it (designations, issued by
-    authorities rather than the provider, come from the catalog read model)."""
-    provider = marketplace().get_provider(offering.provider_id)
-    with services().engines.reader.connect() as conn:
-        stored = queries.offering_document(conn, offering.id) or {}
+    """The offering document, as the catalog projection stores it. Designations, issued by
+    authorities rather than the provider, come from the catalog read model; a draft has none
+    (only an offering in the catalog can be designated), so for a draft nothing is read there."""
     return {
         "id": str(offering.id),
-        "provider": {"id": str(provider.id), "name": provider.legal_name},
+        "provider": {
+            "id": str(offering.provider_id),
+            "name": marketplace().provider_legal_name(offering.provider_id),
+        },
         "status": offering.status.value,
         "version": offering.version,
         "created_at": iso_utc(offering.created_on),
@@ -50,8 +51,15 @@ def offering_view(offering: Offering) -> dict[str, Any]:
         "withdrawn_at": iso_utc(offering.withdrawn_at),
         "withdrawal_reason": offering.withdrawal_reason,
         **{name: to_plain(getattr(offering, name)) for name in DETAIL_FIELDS},
-        "designations": _labels(stored),
+        "designations": _designations(offering),
     }
+
+
+def _designations(offering: Offering) -> list[dict[str, Any]]:
+    if not offering.in_catalog:
+        return []
+    with services().engines.reader.connect() as conn:
+        return _labels(queries.offering_document(conn, offering.id) or {})
 
 
 def _labels(document: dict[str, Any]) -> list[dict[str, Any]]:

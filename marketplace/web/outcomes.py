@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 import events
 from events.outcomes import OutcomeReportRevised
@@ -18,6 +17,7 @@ from events.plain import iso_utc, to_plain
 from marketplace.domain.errors import NotFound
 from marketplace.domain.outcomes import OutcomeReport, SchoolYear
 from marketplace.web.auth import require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.schemas.common import AsOfArgsSchema
 from marketplace.web.schemas.outcomes import (

@@ -4,11 +4,11 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from events.types import Role
 from marketplace.domain.errors import NotAllowed
 from marketplace.web.auth import current_account, require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command
 from marketplace.web.procurement_views import proposal_view
 from marketplace.web.schemas.common import PageArgsSchema

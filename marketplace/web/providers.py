@@ -4,10 +4,10 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from marketplace.domain.errors import NotFound
 from marketplace.web.auth import current_account, require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command
 from marketplace.web.schemas.common import page_of
 from marketplace.web.schemas.offerings import OfferingPageSchema, ProviderOfferingsArgsSchema

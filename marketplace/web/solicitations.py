@@ -4,12 +4,12 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 import events
 from marketplace.domain.errors import NotAllowed
 from marketplace.domain.solicitations import AwardDecision, Solicitation
 from marketplace.web.auth import current_account, require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.procurement_views import (
     contract_view,

@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 import events
 from events.plain import iso_utc, to_plain
@@ -18,6 +17,7 @@ from marketplace.domain.errors import NotFound
 from marketplace.domain.offerings import OfferingStatus, is_visible
 from marketplace.domain.providers import Provider, in_force
 from marketplace.web.auth import current_account, require_account
+from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag
 from marketplace.web.procurement_views import contract_view
 from marketplace.web.schemas.common import PageArgsSchema

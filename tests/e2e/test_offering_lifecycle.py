@@ -53,3 +53,59 @@ def test_the_offering_page_shows_a_designation_as_a_label(
         ("Montana Approved Personalized Learning Model", "active")
     ]
     assert page["version"] == offering["version"]  # a label, not a change to the listing
+
+
+DESIGNATION = {
+    "name": "Montana Approved Personalized Learning Model",
+    "issuer": "Montana OPI",
+    "criteria_url": "https://opi.example.gov/criteria",
+    "valid_from": "2026-01-01",
+}
+
+
+def test_a_revision_of_a_designated_offering_answers_with_its_designation(
+    published_offering: Any, provider: Any, make_account: Any
+) -> None:
+    caller, _ = provider
+    offering = published_offering()
+    authority = make_account("authority")
+    issued = authority.post(f"/api/v1/offerings/{offering['id']}/designations", json=DESIGNATION)
+    assert issued.status_code == 201, issued.get_json()
+    caller.sees(authority).get(f"/api/v1/offerings/{offering['id']}")  # the read model has it
+
+    revised = caller.patch(
+        f"/api/v1/offerings/{offering['id']}",
+        json={"summary": "Now with weekly coaching."},
+        headers={"If-Match": f'"{offering["version"]}"'},
+    )
+    assert revised.status_code == 200, revised.get_json()
+    assert [d["name"] for d in revised.get_json()["designations"]] == [DESIGNATION["name"]]
+
+
+def test_drafts_are_answered_without_reading_the_read_models(provider: Any, services: Any) -> None:
+    """A draft cannot be designated, so its designations are known to be none, and the provider's
+    legal name never changes, so neither needs a read-model read."""
+    from sqlalchemy import event
+
+    caller, provider_id = provider
+    checkouts: list[object] = []
+
+    def count(*args: object) -> None:
+        checkouts.append(args)
+
+    event.listen(services.engines.reader, "checkout", count)
+    try:
+        draft = caller.post("/api/v1/offerings", json=complete_offering())
+        revised = caller.patch(
+            f"/api/v1/offerings/{draft.get_json()['id']}",
+            json={"title": "Prairie Math Mastery, second edition"},
+            headers={"If-Match": '"1"'},
+        )
+    finally:
+        event.remove(services.engines.reader, "checkout", count)
+    assert draft.status_code == 201 and revised.status_code == 200, revised.get_json()
+    for answer in (draft.get_json(), revised.get_json()):
+        assert answer["designations"] == []
+        assert answer["provider"] == {"id": provider_id, "name": answer["provider"]["name"]}
+        assert answer["provider"]["name"].startswith("Prairie Learning Collaborative")
+    assert checkouts == []

@@ -167,3 +167,36 @@ def test_a_revoked_credential_cannot_be_revoked_twice() -> None:
         credential.revoke(None, "again")
 
     assert credential.collect_events() == []
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_an_account_is_settled_once_bound_and_not_before(role: Role) -> None:
+    account = Account.open(None, role, "Dana")
+    assert not account.settled
+    account.bind_to(uuid4())
+    assert account.settled
+
+
+def test_an_account_opened_for_an_organization_or_as_admin_is_settled_at_once() -> None:
+    assert Account.open(None, Role.BUYER, "Dana", organization_id=uuid4()).settled
+    assert Account.open(None, Role.ADMIN, "Admin").settled
+
+
+@pytest.mark.parametrize(
+    "account",
+    [Account.open(None, Role.ADMIN, "Admin"), Account.open(None, Role.BUYER, "Dana", uuid4())],
+    ids=["admin", "bound"],
+)
+def test_nothing_more_can_happen_to_a_settled_account(account: Account) -> None:
+    with pytest.raises((InvalidValue, WrongState)):
+        account.bind_to(uuid4())
+
+
+def test_opening_and_binding_are_an_accounts_only_events() -> None:
+    """Settled accounts are kept once read (``Marketplace.get_caller``): right only while no
+    other event can change an account. A new Account event lands here first."""
+    from events import MarketplaceEvent
+    from events.accounts import AccountOpened
+
+    handled = set(Account.__dict__["when"].dispatcher.registry) - {object, MarketplaceEvent}
+    assert handled == {AccountOpened, AccountBoundToOrganization}

@@ -303,3 +303,13 @@ def test_designations_on_the_other_offerings_change_no_ranking_and_no_award(
         expected.unit_price,
         expected.total_value,
     )
+
+
+def test_only_an_offering_in_the_catalog_can_carry_a_designation(owner: Account) -> None:
+    """Offering views show a draft with no designations without reading the read model."""
+    draft = Offering.draft(owner, complete_details())
+    assert not draft.in_catalog
+    draft.publish(owner)
+    assert draft.in_catalog
+    draft.withdraw(owner)
+    assert draft.in_catalog

@@ -134,3 +134,14 @@ def test_a_blank_identifier_part_is_refused(
         register(account, identifier=identifier)
 
     assert set(refused.value.fields) == {field}
+
+
+def test_only_the_registration_sets_a_providers_legal_name() -> None:
+    """The application keeps a legal name once read (``provider_legal_name``): right only while
+    no event after the registration can change it. A new Provider event lands here first."""
+    from events import MarketplaceEvent
+    from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
+
+    handled = set(Provider.__dict__["when"].dispatcher.registry) - {object, MarketplaceEvent}
+    assert handled == {ProviderRegistered, ProviderPrivacyAgreementRecorded}
+    assert "legal_name" not in ProviderPrivacyAgreementRecorded.__annotations__
