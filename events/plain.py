@@ -1,50 +1,107 @@
-"""Plain JSON-ready forms of event values, for read models, history and responses."""
+"""Plain JSON-ready forms of event values, for read models, history and responses.
+
+Projections turn every event they apply into its plain form, so this is on the hot path of a
+catch-up: each value's type is looked up once in a table of converters (built on first sight of a
+type, following the same order of rules), and while a batch is applied (``shared_plain_forms``)
+an event's plain changes are worked out once and shared by every projection that asks.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Callable, Iterator
 from uuid import UUID
+
+Converter = Callable[[Any], Any]
+
+_CONVERTERS: dict[type, Converter] = {}
 
 
 def to_plain(value: Any) -> Any:
     """Decimal -> str, date/datetime -> ISO 8601, Enum -> its value, UUID -> str, dataclass -> dict."""
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_plain(v) for v in value]
-    if isinstance(value, float):
-        return value
-    raise TypeError(f"no plain form for {type(value).__name__}")
+    converter = _CONVERTERS.get(type(value))
+    if converter is None:
+        converter = _converter_for(type(value))
+        _CONVERTERS[type(value)] = converter
+    return converter(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _enum_value(value: Enum) -> Any:
+    return value._value_  # what ``.value`` returns, without the descriptor
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
+
+
+def _mapping(value: dict[Any, Any]) -> dict[str, Any]:
+    return {str(k): to_plain(v) for k, v in value.items()}
+
+
+def _sequence(value: Any) -> list[Any]:
+    return [to_plain(v) for v in value]
+
+
+def _converter_for(cls: type) -> Converter:
+    """The rule for one type, in the order the rules are checked: a subclass of ``str`` that is
+    also an Enum stays itself, as any ``str`` does."""
+    if cls is type(None) or issubclass(cls, (bool, int, str)):
+        return _same
+    if issubclass(cls, Decimal):
+        return str
+    if issubclass(cls, Enum):
+        return _enum_value
+    if issubclass(cls, (datetime, date)):
+        return _isoformat
+    if issubclass(cls, UUID):
+        return str
+    if dataclasses.is_dataclass(cls):
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        return lambda value: {name: to_plain(getattr(value, name)) for name in names}
+    if issubclass(cls, dict):
+        return _mapping
+    if issubclass(cls, (list, tuple, set, frozenset)):
+        return _sequence
+    if issubclass(cls, float):
+        return _same
+    raise TypeError(f"no plain form for {cls.__name__}")
 
 
 BOOKKEEPING = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "actor"})
 
+_shared: dict[int, tuple[Any, dict[str, Any]]] | None = None
+
+
+@contextmanager
+def shared_plain_forms() -> Iterator[None]:
+    """Within this block an event's plain changes are worked out once, whoever asks (the caller
+    must not change what it is given). Not thread-shared: one batch of one worker at a time."""
+    global _shared
+    outer, _shared = _shared, {}
+    try:
+        yield
+    finally:
+        _shared = outer
+
 
 def event_changes(event: Any) -> dict[str, Any]:
     """What an event says, without the bookkeeping every event carries."""
-    return {
-        name: to_plain(value)
-        for name, value in vars(event).items()
-        if name not in BOOKKEEPING
-    }
+    if _shared is not None:
+        kept = _shared.get(id(event))
+        if kept is not None and kept[0] is event:
+            return kept[1]
+    changes = {name: to_plain(value) for name, value in vars(event).items() if name not in BOOKKEEPING}
+    if _shared is not None:
+        _shared[id(event)] = (event, changes)  # holds the event, so its id is not reused
+    return changes
 
 
 def iso_utc(moment: datetime | None) -> str | None:

@@ -32,9 +32,10 @@ from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from events.designations import DesignationIssued, DesignationRevoked
 from events.offerings import DETAIL_FIELDS, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
-from events.plain import to_plain
+from events.plain import event_changes, to_plain
 from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
 from projections.facet_codes import GRADE_BAND, INTEROPERABILITY, SUBJECT, bits
+from projections.bulk import insert_rows, update_rows
 from projections.runner import Handler, Projection
 from projections.tables import (
     SEARCH_FIELDS,
@@ -161,10 +162,8 @@ class _Batch:
             conn.execute(insert(providers), self.new_providers)
         new = [o for o in self.offerings.values() if o.new]
         changed = [o for o in self.offerings.values() if o.dirty and not o.new]
-        if new:
-            conn.execute(insert(offerings), [self._row(o) for o in new])
-        if changed:
-            conn.execute(_UPDATE_OFFERING, [{f"b_{k}": v for k, v in self._row(o).items()} for o in changed])
+        insert_rows(conn, offerings, [self._row(o) for o in new])
+        update_rows(conn, offerings, [self._changes(o) for o in changed], key=("id",))
         if self.new_designations:
             conn.execute(insert(offering_designations), self.new_designations)
         if self.revocations:
@@ -188,16 +187,22 @@ class _Batch:
         if not published:
             return
         for field, table in TEXT_TABLES.items():
+            values = [(o.search_key, _text_of(o, field)) for o in published]
             if sqlite:
-                statement = f"INSERT INTO {table} (rowid, {field}) VALUES (:k, :v)"
+                self.conn.exec_driver_sql(f"INSERT INTO {table} (rowid, {field}) VALUES (?, ?)", values)
             else:  # the words only (no positions): lookups need no more, and rows stay narrow
-                statement = (
+                self.conn.exec_driver_sql(
                     f"INSERT INTO {table} (search_key, words) "
-                    "VALUES (:k, strip(to_tsvector('english', :v)))"
+                    "SELECT k, strip(to_tsvector('english', v)) FROM unnest(%s::bigint[], %s::text[]) AS u(k, v)",
+                    ([k for k, _ in values], [v for _, v in values]),
                 )
-            self.conn.execute(
-                text(statement), [{"k": o.search_key, "v": _text_of(o, field)} for o in published]
-            )
+
+    @classmethod
+    def _changes(cls, o: _Offering) -> dict[str, Any]:
+        row = cls._row(o)
+        for fixed in ("search_key", "provider_id", "created_at"):
+            del row[fixed]
+        return row
 
     @staticmethod
     def _row(o: _Offering) -> dict[str, Any]:
@@ -217,17 +222,6 @@ class _Batch:
         }
 
 
-_UPDATE_OFFERING = (
-    update(offerings)
-    .where(offerings.c.id == bindparam("b_id"))
-    .values(
-        {
-            column.name: bindparam(f"b_{column.name}")
-            for column in offerings.columns
-            if column.name not in ("id", "search_key", "provider_id", "created_at")
-        }
-    )
-)
 _REVOKE_DESIGNATION = (
     update(offering_designations)
     .where(offering_designations.c.id == bindparam("b_id"))
@@ -299,6 +293,7 @@ class CatalogProjection(Projection):
     @staticmethod
     def _drafted(batch: _Batch, event: OfferingDrafted, position: int) -> None:
         provider_name = batch.provider_names[event.provider_id]
+        said = event_changes(event)
         document = {
             "id": str(event.originator_id),
             "provider": {"id": str(event.provider_id), "name": provider_name},
@@ -309,7 +304,7 @@ class CatalogProjection(Projection):
             "published_at": None,
             "withdrawn_at": None,
             "withdrawal_reason": None,
-            **{name: to_plain(getattr(event, name)) for name in DETAIL_FIELDS},
+            **{name: said[name] for name in DETAIL_FIELDS},
             "designations": [],
         }
         batch.offerings[event.originator_id] = _Offering(
@@ -344,7 +339,7 @@ class CatalogProjection(Projection):
         return offering
 
     def _revised(self, batch: _Batch, event: OfferingRevised, position: int) -> None:
-        changes = {name: to_plain(value) for name, value in event.changes.items()}
+        changes = event_changes(event)["changes"]
         offering = self._touch(batch, event, position, **changes)
         if offering.status == "published":
             offering.search_dirty = True

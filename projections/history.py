@@ -49,6 +49,7 @@ from events.solicitations import (
     SolicitationPublished,
     SolicitationRevised,
 )
+from projections.bulk import insert_rows
 from projections.runner import Handler, Projection
 from projections.tables import event_history
 
@@ -105,7 +106,7 @@ def public_record(event: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(event, QuestionAsked):
         actor = WITHHELD
     if isinstance(event, EvaluatorNamed):
-        changes["account_id"] = WITHHELD
+        changes = {**changes, "account_id": WITHHELD}  # the plain form may be shared: not changed
     return actor, changes
 
 
@@ -117,7 +118,7 @@ class HistoryProjection(Projection):
         return {cls: self._record for cls in PUBLIC_EVENTS}
 
     def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
-        conn.execute(insert(event_history), [self._row(event, position) for position, event in items])
+        insert_rows(conn, event_history, [self._row(event, position) for position, event in items])
 
     def _record(self, conn: Connection, event: Any, position: int) -> None:
         conn.execute(insert(event_history), [self._row(event, position)])

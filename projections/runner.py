@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
+from events.plain import shared_plain_forms
 from projections.db import Engines
 from projections.tables import projection_positions
 
@@ -151,11 +152,12 @@ class ProjectionRunner:
                 ).scalar_one()
                 if current != start:
                     raise PositionMoved(projection.name)
-            for projection in group:
-                mine = wanted[projection.name]
-                items = [(position, event) for position, topic, event in decoded if topic in mine]
-                if items:
-                    projection.apply_batch(conn, items)
+            with shared_plain_forms():
+                for projection in group:
+                    mine = wanted[projection.name]
+                    items = [(position, event) for position, topic, event in decoded if topic in mine]
+                    if items:
+                        projection.apply_batch(conn, items)
             for projection in group:
                 moved = conn.execute(
                     update(projection_positions)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from enum import Enum
 from uuid import UUID
 
 import pytest
 
 from events.offerings import OfferingWithdrawn
-from events.plain import event_changes, iso_utc, to_plain
+from events.plain import event_changes, iso_utc, shared_plain_forms, to_plain
 from events.types import PriceUnit, Pricing, Subject, VolumeTier
 
 
@@ -71,3 +72,28 @@ def test_an_aware_moment_is_converted_to_utc() -> None:
     moment = datetime(2025, 6, 15, 14, 0, tzinfo=timezone(timedelta(hours=2)))
 
     assert iso_utc(moment) == "2025-06-15T12:00:00+00:00"
+
+
+def test_within_a_batch_an_events_plain_changes_are_worked_out_once_and_shared() -> None:
+    event = OfferingWithdrawn(
+        originator_id=UUID(int=1),
+        originator_version=3,
+        timestamp=datetime(2025, 6, 15, tzinfo=timezone.utc),
+        actor="operator",
+        reason="replaced",
+    )
+
+    with shared_plain_forms():
+        first, second = event_changes(event), event_changes(event)
+    after = event_changes(event)
+
+    assert first is second
+    assert after == first and after is not first
+
+
+def test_a_str_enum_stays_itself_as_any_str_does() -> None:
+    class Colour(str, Enum):
+        RED = "red"
+
+    assert to_plain(Colour.RED) is Colour.RED
+    assert to_plain([Colour.RED, 1.5, None]) == ["red", 1.5, None]

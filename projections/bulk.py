@@ -1,0 +1,100 @@
+"""Writing many rows of one table in one driver call, with each value stored exactly as
+SQLAlchemy would store it.
+
+``conn.execute(insert(table), rows)`` spends most of its time building a parameter dict per row
+and looking up each column's conversion on every row. Here a table's statement and its columns'
+conversions (``TypeEngine.bind_processor`` for the dialect: JSON text, SQLite's date-time text,
+UUID hex on SQLite) are worked out once per dialect, and the rows go to the driver's
+``executemany`` as tuples. Projections use this for the tables a catch-up fills most.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from sqlalchemy import Connection, Table
+
+Processor = Callable[[Any], Any] | None
+
+_PLANS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], tuple[str, list[Processor]]] = {}
+
+
+def _placeholder(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Processor]:
+    dialect = conn.dialect
+    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+
+
+def _plan(
+    conn: Connection, table: Table, names: tuple[str, ...], where: tuple[str, ...]
+) -> tuple[str, list[Processor]]:
+    key = (conn.dialect.name, table.name, names, where)
+    plan = _PLANS.get(key)
+    if plan is None:
+        quote = conn.dialect.identifier_preparer.quote
+        mark = _placeholder(conn)
+        if where:
+            sets = ", ".join(f"{quote(name)} = {mark}" for name in names)
+            condition = " AND ".join(f"{quote(name)} = {mark}" for name in where)
+            sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {condition}"
+        else:
+            columns = ", ".join(quote(name) for name in names)
+            sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join([mark] * len(names))})"
+        plan = (sql, _processors(conn, table, (*names, *where)))
+        _PLANS[key] = plan
+    return plan
+
+
+def _tuples(rows: Sequence[Mapping[str, Any]], names: tuple[str, ...], processors: list[Processor]) -> list[tuple[Any, ...]]:
+    if all(process is None for process in processors):
+        return [tuple(row[name] for name in names) for row in rows]
+    columns = [[row[name] for row in rows] for name in names]
+    converted = [
+        column if process is None else [process(value) for value in column]
+        for column, process in zip(columns, processors)
+    ]
+    return list(zip(*converted))
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (each a mapping with the same keys: column names) into ``table``: one
+    ``executemany`` on SQLite, one ``COPY ... FROM STDIN`` on PostgreSQL (a statement per row,
+    even pipelined, costs PostgreSQL far more than the rows themselves)."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    sql, processors = _plan(conn, table, names, ())
+    values = _tuples(rows, names, processors)
+    if conn.dialect.name == "postgresql":
+        quote = conn.dialect.identifier_preparer.quote
+        copy_sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+        copy_rows(conn, copy_sql, values)
+    else:
+        conn.exec_driver_sql(sql, values)
+
+
+def copy_rows(conn: Connection, copy_sql: str, values: Sequence[Sequence[Any]]) -> None:
+    """PostgreSQL: ``COPY ... FROM STDIN`` of ``values`` on the connection's own transaction."""
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(copy_sql) as copy:
+            for row in values:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
+def update_rows(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+) -> None:
+    """Update each row of ``table`` whose ``key`` columns equal the row's, setting its other
+    values (each row a mapping with the same keys: column names)."""
+    if not rows:
+        return
+    where = tuple(key)
+    names = tuple(name for name in rows[0] if name not in where)
+    sql, processors = _plan(conn, table, names, where)
+    conn.exec_driver_sql(sql, _tuples(rows, (*names, *where), processors))
