@@ -52,14 +52,18 @@ def test_a_value_with_no_plain_form_is_refused() -> None:
         to_plain(object())
 
 
-def test_event_changes_leave_out_the_bookkeeping_every_event_carries() -> None:
-    event = OfferingWithdrawn(
+def _withdrawal() -> OfferingWithdrawn:
+    return OfferingWithdrawn(
         originator_id=UUID(int=1),
         originator_version=3,
         timestamp=datetime(2025, 6, 15, tzinfo=timezone.utc),
         actor="operator",
         reason="replaced",
     )
+
+
+def test_event_changes_leave_out_the_bookkeeping_every_event_carries() -> None:
+    event = _withdrawal()
 
     assert event_changes(event) == {"reason": "replaced"}
 
@@ -75,13 +79,7 @@ def test_an_aware_moment_is_converted_to_utc() -> None:
 
 
 def test_within_a_batch_an_events_plain_changes_are_worked_out_once_and_shared() -> None:
-    event = OfferingWithdrawn(
-        originator_id=UUID(int=1),
-        originator_version=3,
-        timestamp=datetime(2025, 6, 15, tzinfo=timezone.utc),
-        actor="operator",
-        reason="replaced",
-    )
+    event = _withdrawal()
 
     with shared_plain_forms():
         first, second = event_changes(event), event_changes(event)
