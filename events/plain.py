@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
@@ -77,30 +78,33 @@ def _converter_for(cls: type) -> Converter:
 
 BOOKKEEPING = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "actor"})
 
-_shared: dict[int, tuple[Any, dict[str, Any]]] | None = None
+_shared: ContextVar[dict[int, tuple[Any, dict[str, Any]]] | None] = ContextVar(
+    "shared_plain_forms", default=None
+)
 
 
 @contextmanager
 def shared_plain_forms() -> Iterator[None]:
     """Within this block an event's plain changes are worked out once, whoever asks (the caller
-    must not change what it is given). Not thread-shared: one batch of one worker at a time."""
-    global _shared
-    outer, _shared = _shared, {}
+    must not change what it is given). Each thread (context) has its own: a web request catching
+    up in one thread never sees another's."""
+    token = _shared.set({})
     try:
         yield
     finally:
-        _shared = outer
+        _shared.reset(token)
 
 
 def event_changes(event: Any) -> dict[str, Any]:
     """What an event says, without the bookkeeping every event carries."""
-    if _shared is not None:
-        kept = _shared.get(id(event))
+    shared = _shared.get()
+    if shared is not None:
+        kept = shared.get(id(event))
         if kept is not None and kept[0] is event:
             return kept[1]
     changes = {name: to_plain(value) for name, value in vars(event).items() if name not in BOOKKEEPING}
-    if _shared is not None:
-        _shared[id(event)] = (event, changes)  # holds the event, so its id is not reused
+    if shared is not None:
+        shared[id(event)] = (event, changes)  # holds the event, so its id is not reused
     return changes
 
 

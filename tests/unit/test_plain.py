@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
@@ -95,3 +96,27 @@ def test_a_str_enum_stays_itself_as_any_str_does() -> None:
 
     assert to_plain(Colour.RED) is Colour.RED
     assert to_plain([Colour.RED, 1.5, None]) == ["red", 1.5, None]
+
+
+def test_a_batch_in_one_thread_shares_nothing_with_another_thread() -> None:
+    event = _withdrawal()
+    entered, leave = threading.Event(), threading.Event()
+    seen_in_thread: list[bool] = []
+
+    def other_batch() -> None:
+        with shared_plain_forms():
+            entered.set()
+            leave.wait(5)
+            seen_in_thread.append(event_changes(event) is event_changes(event))
+
+    thread = threading.Thread(target=other_batch)
+    with shared_plain_forms():
+        thread.start()
+        entered.wait(5)
+        mine = event_changes(event)
+    leave.set()
+    thread.join(5)
+
+    assert seen_in_thread == [True]  # its own batch still shares within itself
+    assert event_changes(event) is not mine  # and after both, nothing is kept
+    assert event_changes(event) is not event_changes(event)
