@@ -14,13 +14,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import Connection, Table
 
+from projections.db import placeholder
+
 Processor = Callable[[Any], Any] | None
 
 _PLANS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], tuple[str, list[Processor]]] = {}
-
-
-def _placeholder(conn: Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Processor]:
@@ -31,17 +29,21 @@ def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Pr
 def _plan(
     conn: Connection, table: Table, names: tuple[str, ...], where: tuple[str, ...]
 ) -> tuple[str, list[Processor]]:
+    """The statement (an UPDATE by ``where``; else an INSERT, or a COPY on PostgreSQL) and the
+    columns' conversions, worked out once per dialect, table and columns."""
     key = (conn.dialect.name, table.name, names, where)
     plan = _PLANS.get(key)
     if plan is None:
         quote = conn.dialect.identifier_preparer.quote
-        mark = _placeholder(conn)
+        mark = placeholder(conn)
+        columns = ", ".join(quote(name) for name in names)
         if where:
             sets = ", ".join(f"{quote(name)} = {mark}" for name in names)
             condition = " AND ".join(f"{quote(name)} = {mark}" for name in where)
             sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {condition}"
+        elif conn.dialect.name == "postgresql":
+            sql = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
         else:
-            columns = ", ".join(quote(name) for name in names)
             sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join([mark] * len(names))})"
         plan = (sql, _processors(conn, table, (*names, *where)))
         _PLANS[key] = plan
@@ -69,9 +71,7 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     sql, processors = _plan(conn, table, names, ())
     values = _tuples(rows, names, processors)
     if conn.dialect.name == "postgresql":
-        quote = conn.dialect.identifier_preparer.quote
-        copy_sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
-        copy_rows(conn, copy_sql, values)
+        copy_rows(conn, sql, values)
     else:
         conn.exec_driver_sql(sql, values)
 

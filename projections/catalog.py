@@ -17,8 +17,8 @@ offerings and maintained here. SQLite: an FTS5 table (porter stemmer). PostgreSQ
 words as a stripped ``tsvector`` (English configuration) with a GIN index.
 
 A batch of events is applied in memory to the offerings it touches (loaded once), then each table
-is written once with ``executemany``: most of a read model's speed comes from not paying a
-statement per event.
+is written once (``projections.bulk``: one driver call per table): most of a read model's speed
+comes from not paying a statement per event.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from events.designations import DesignationIssued, DesignationRevoked
 from events.offerings import DETAIL_FIELDS, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.plain import event_changes, to_plain
 from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
-from projections.facet_codes import GRADE_BAND, INTEROPERABILITY, SUBJECT, bits
 from projections.bulk import insert_rows, update_rows
+from projections.facet_codes import GRADE_BAND, INTEROPERABILITY, SUBJECT, bits
 from projections.runner import Handler, Projection
 from projections.tables import (
     SEARCH_FIELDS,

@@ -28,6 +28,7 @@ from typing import Any, Callable, Hashable, Sequence
 import numpy as np
 from sqlalchemy import Connection, select
 
+from projections.db import placeholder
 from projections.facet_codes import DELIVERY, EVIDENCE_TIER, MODEL_TYPE, PRICE_UNIT
 from projections.tables import projection_positions
 
@@ -129,6 +130,7 @@ class Designations:
     names: tuple[str, ...]
 
     def active(self, today: date) -> np.ndarray:
+        """The domain's ``designation_status`` is ACTIVE, as arrays (a unit test holds them equal)."""
         day = today.toordinal()
         return (~self.revoked) & (self.valid_from <= day) & (self.valid_until >= day)
 
@@ -144,6 +146,7 @@ class Agreements:
     states: tuple[str, ...]
 
     def in_force(self, today: date) -> np.ndarray:
+        """The domain's ``in_force``, as arrays (a unit test holds them equal)."""
         day = today.toordinal()
         return (self.signed_on <= day) & (self.expires_on >= day)
 
@@ -257,7 +260,7 @@ def _offering_rows(conn: Connection, since: int | None) -> _Columns:
     sql = "SELECT " + _OFFERING_COLUMNS.format(**_DIALECT_SQL[conn.dialect.name]) + " FROM offerings"
     parameters: Any = ()
     if since is not None:
-        sql += " WHERE changed_at > " + ("?" if conn.dialect.name == "sqlite" else "%s")
+        sql += f" WHERE changed_at > {placeholder(conn)}"
         parameters = (since,)
     rows = conn.exec_driver_sql(sql + " ORDER BY search_key", parameters).all()
     count = len(rows)
@@ -371,14 +374,13 @@ def _read_designations(
     """The designations of every offering (``since`` None), or the snapshot's with those of the
     offerings changed after ``since`` (ordinals ``changed``) read again: a designation's issue or
     revocation moves its offering's ``changed_at``."""
-    placeholder = "?" if conn.dialect.name == "sqlite" else "%s"
     sql = (
         "SELECT o.search_key, d.name, d.valid_from, d.valid_until, d.revoked_at IS NOT NULL "
         "FROM offering_designations d JOIN offerings o ON o.id = d.offering_id"
     )
     parameters: Any = ()
     if since is not None:
-        sql += f" WHERE o.changed_at > {placeholder}"
+        sql += f" WHERE o.changed_at > {placeholder(conn)}"
         parameters = (since,)
     rows = conn.exec_driver_sql(sql, parameters).all()
     old = snapshot.designations
@@ -421,7 +423,6 @@ def _no_agreements() -> Agreements:
 def _with_agreements(conn: Connection, snapshot: Snapshot, since: int | None) -> Snapshot:
     """Append the state agreements recorded after ``since`` (all of them when None): agreements
     are only ever recorded, never changed."""
-    placeholder = "?" if conn.dialect.name == "sqlite" else "%s"
     provider_id = _DIALECT_SQL[conn.dialect.name]["provider_id"]
     sql = (
         f"SELECT {provider_id}, state, signed_on, expires_on FROM provider_privacy_agreements "
@@ -429,7 +430,7 @@ def _with_agreements(conn: Connection, snapshot: Snapshot, since: int | None) ->
     )
     parameters: Any = ()
     if since is not None:
-        sql += f" AND position > {placeholder}"
+        sql += f" AND position > {placeholder(conn)}"
         parameters = (since,)
     rows = conn.exec_driver_sql(sql + " ORDER BY position", parameters).all()
     if not rows:

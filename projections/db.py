@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, Engine
 
 
@@ -23,6 +23,11 @@ class Engines:
         self.reader.dispose()
         if self.writer is not self.reader:
             self.writer.dispose()
+
+
+def placeholder(conn: Connection) -> str:
+    """The driver's positional parameter mark, for SQL given to ``exec_driver_sql``."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
 def build_engines(url: URL | str, **kwargs: Any) -> Engines:

@@ -8,6 +8,8 @@ The catalog index (``projections.catalog_index``) codes the single-valued facets
 
 from __future__ import annotations
 
+from typing import Iterable
+
 from events.types import Delivery, GradeBand, Interoperability, ModelType, PriceUnit, Subject
 
 SUBJECT = {
@@ -57,11 +59,16 @@ CODES = {
 MULTI_VALUED = {"subject": SUBJECT, "grade_band": GRADE_BAND, "interoperability": INTEROPERABILITY}
 SINGLE_VALUED = {"model_type": MODEL_TYPE, "delivery": DELIVERY, "price_unit": PRICE_UNIT}
 
-def bits(codes: dict[str, int], values: list[str] | tuple[str, ...] | None) -> int:
-    """The bit set of ``values`` (unknown values have no code and set no bit)."""
+
+def bits(codes: dict[str, int], values: Iterable[str] | None, strict: bool = False) -> int:
+    """The bit set of ``values``. A value with no code sets no bit; with ``strict`` it makes the
+    answer -1 instead (nothing can hold every one of the values)."""
     result = 0
     for value in values or ():
         code = codes.get(value)
-        if code is not None:
-            result |= 1 << code
+        if code is None:
+            if strict:
+                return -1
+            continue
+        result |= 1 << code
     return result

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, select
 
 import events
 from projections.catalog_index import NONE, CatalogIndex, Snapshot
-from projections.facet_codes import EVIDENCE_TIER, MULTI_VALUED, SINGLE_VALUED
+from projections.facet_codes import EVIDENCE_TIER, MULTI_VALUED, SINGLE_VALUED, bits
 from projections.tables import SEARCH_FIELDS, offerings
 from projections.trust_queries import designation_label, privacy_by_provider
 
@@ -194,10 +194,10 @@ class _Search:
                 continue
             column = getattr(s, _BITS[name])
             if name == "interoperability":  # every standard named
-                wanted = _bits(codes, values, strict=True)
+                wanted = bits(codes, values, strict=True)
                 filters[name] = (column & wanted) == wanted if wanted >= 0 else np.zeros(s.size, bool)
             else:
-                filters[name] = (column & max(_bits(codes, values), 0)) != 0
+                filters[name] = (column & bits(codes, values)) != 0
         for name, codes in SINGLE_VALUED.items():
             values = getattr(q, name)
             if values:
@@ -330,20 +330,6 @@ class _Search:
         for item in items:
             item["privacy"] = privacy[item["provider"]["id"]]
         return items
-
-
-def _bits(codes: dict[str, int], values: tuple[str, ...], strict: bool = False) -> int:
-    """The bit set of the values; with ``strict``, -1 if any value has no code (nothing can hold
-    every one of them)."""
-    result = 0
-    for value in values:
-        code = codes.get(value)
-        if code is None:
-            if strict:
-                return -1
-            continue
-        result |= 1 << code
-    return result
 
 
 def _top(

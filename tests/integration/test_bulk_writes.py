@@ -84,7 +84,7 @@ def test_updated_rows_change_only_the_rows_named_by_their_key(services: Any) -> 
     assert [stored[r["aggregate_id"]].actor for r in (rows[0], rows[2])] == ["provider:ü", "provider:ü"]
 
 
-def test_nothing_to_write_sends_nothing(services: Any) -> None:
+def test_writing_no_rows_writes_nothing_and_is_no_error(services: Any) -> None:
     with services.engines.writer.begin() as conn:
         insert_rows(conn, event_history, [])
         update_rows(conn, event_history, [], key=("aggregate_id",))

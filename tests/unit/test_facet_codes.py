@@ -24,3 +24,11 @@ def test_a_bit_set_holds_exactly_the_values_given() -> None:
     assert {value for value, code in codes.items() if held >> code & 1} == {"math", "science"}
     assert bits(codes, []) == 0
     assert bits(codes, ["astrology"]) == 0  # no code, no bit
+
+
+def test_a_strict_bit_set_of_a_value_with_no_code_is_impossible() -> None:
+    codes, _ = CODES["interoperability"]
+
+    assert bits(codes, ["lti_1_3", "oneroster"], strict=True) == bits(codes, ["lti_1_3", "oneroster"]) > 0
+    assert bits(codes, ["lti_1_3", "smoke_signals"], strict=True) == -1
+    assert bits(codes, ["lti_1_3", "smoke_signals"]) == bits(codes, ["lti_1_3"])
