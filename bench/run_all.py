@@ -49,6 +49,8 @@ STEPS = (
     Step("rebuild", "postgres", 70),
     Step("export_memory", "sqlite", 90, ("--size", "100000"), budgeted=False),
     Step("export_memory", "postgres", 90, ("--size", "100000"), budgeted=False),
+    Step("writes_during_catch_up", "sqlite", 35, ("--size", "20000"), budgeted=False),
+    Step("writes_during_catch_up", "postgres", 45, ("--size", "20000"), budgeted=False),
 )
 QUICK_ARGS = {
     "write_path": ("--size", "60"),
@@ -57,6 +59,7 @@ QUICK_ARGS = {
     "catalog_query": ("--size", "500", "--requests", "20"),
     "rebuild": ("--size", "5000"),
     "export_memory": ("--size", "2000"),
+    "writes_during_catch_up": ("--size", "3000"),
 }
 
 
@@ -109,7 +112,11 @@ def summary_of(result: dict[str, Any]) -> dict[str, Any]:
         brief["goal"] = {"description": result["goal"].get("description"), "met": result["goal"].get("met")}
     if "sizes" in result:
         brief["sizes"] = {k: v for k, v in result["sizes"].items() if k != "seed"}
-    for key in ("extrapolated_to_goal", "rebuild_s_at_goal", "revisions", "floor", "verification", "cold"):
+    details = (
+        "extrapolated_to_goal", "rebuild_s_at_goal", "revisions", "floor", "verification", "cold",
+        "during", "rebuild",
+    )
+    for key in details:
         if result.get(key) is not None:
             brief[key] = result[key]
     return brief

@@ -93,15 +93,24 @@ def projections_status() -> None:
     click.echo(f"log head: {head}")
 
 
+def _chosen(runner: Any, names: tuple[str, ...]) -> list[str]:
+    selected = list(names) or list(runner.projections)
+    unknown = set(selected) - set(runner.projections)
+    if unknown:
+        raise click.BadParameter(
+            f"unknown projection(s): {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(runner.projections)})",
+            param_hint="--name",
+        )
+    return selected
+
+
 @projections_cli.command("rebuild")
 @click.option("--name", "names", multiple=True, help="Only these projections (default: all).")
 def projections_rebuild(names: tuple[str, ...]) -> None:
     """Empty the read models and replay the whole event log into them."""
     runner = services().runner
-    selected = list(names) or list(runner.projections)
-    unknown = set(selected) - set(runner.projections)
-    if unknown:
-        raise click.BadParameter(f"unknown projection(s): {', '.join(sorted(unknown))}")
+    selected = _chosen(runner, names)
     head = runner.head()
     with click.progressbar(length=head, label="replaying events", file=sys.stderr) as bar:
         total = runner.rebuild(selected, progress=bar.update)
@@ -109,9 +118,18 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
 
 
 @projections_cli.command("run")
-def projections_run() -> None:
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    help="Only these projections (default: all). Workers given different projections share the "
+    "work across processes (and cores); workers given the same ones never apply an event twice. "
+    "The worker that keeps 'procurement' also closes solicitations whose deadline passed.",
+)
+def projections_run(names: tuple[str, ...]) -> None:
     """Keep the read models caught up until stopped (SIGTERM or Ctrl-C stops it cleanly)."""
     svc = services()
+    selected = _chosen(svc.runner, names)
     stop = threading.Event()
 
     def _stop(*_: Any) -> None:
@@ -119,18 +137,24 @@ def projections_run() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    from marketplace.scheduler import close_due_solicitations
+    from marketplace import scheduler
     from projections.wakeup import waker_for
 
     waker = waker_for(svc.app, svc.settings.listen_conninfo())
     configure_logging()
-    click.echo(f"projection worker {os.getpid()} running ({type(waker).__name__})", err=True)
+    click.echo(
+        f"projection worker {os.getpid()} running {', '.join(selected)} ({type(waker).__name__})",
+        err=True,
+    )
     try:
         svc.runner.run_forever(
             svc.settings.projection_poll_seconds,
             stop.is_set,
-            every_minute=lambda: close_due_solicitations(svc),
+            every_minute=(lambda: scheduler.close_due_solicitations(svc))
+            if scheduler.READS in selected
+            else None,
             wait=waker.wait,
+            names=selected,
         )
     finally:
         waker.close()

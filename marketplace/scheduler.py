@@ -20,12 +20,16 @@ from projections import procurement_queries
 
 log = logging.getLogger(__name__)
 
+READS = "procurement"
+"""The read model the scheduler reads (solicitations and their proposals); a projection worker runs
+the scheduler only if it keeps this one up to date."""
+
 GRACE = timedelta(seconds=5)
 """A proposal accepted an instant before the deadline is saved an instant later; wait for it."""
 
 
 def close_due_solicitations(services: Any) -> list[UUID]:
-    services.runner.catch_up()
+    services.runner.catch_up(names=[READS])
     with services.engines.reader.connect() as conn:
         due = procurement_queries.due_for_closing(conn, events.now() - GRACE)
     closed = []

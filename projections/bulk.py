@@ -6,46 +6,51 @@ and looking up each column's conversion on every row. Here a table's statement a
 conversions (``TypeEngine.bind_processor`` for the dialect: JSON text, SQLite's date-time text,
 UUID hex on SQLite) are worked out once per dialect, and the rows go to the driver's
 ``executemany`` as tuples. Projections use this for the tables a catch-up fills most.
+
+A write can be prepared (statement chosen, every value converted) before its transaction begins
+and run inside it (``prepare_insert``, ``prepare_update``): a projection batch then holds the
+database's write lock only while the driver writes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
 
-from projections.db import placeholder
+from projections.db import mark_of
 
 Processor = Callable[[Any], Any] | None
 
 _PLANS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], tuple[str, list[Processor]]] = {}
 
 
-def _processors(conn: Connection, table: Table, names: Sequence[str]) -> list[Processor]:
-    dialect = conn.dialect
+def _processors(dialect: Dialect, table: Table, names: Sequence[str]) -> list[Processor]:
     return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
 
 
 def _plan(
-    conn: Connection, table: Table, names: tuple[str, ...], where: tuple[str, ...]
+    dialect: Dialect, table: Table, names: tuple[str, ...], where: tuple[str, ...]
 ) -> tuple[str, list[Processor]]:
     """The statement (an UPDATE by ``where``; else an INSERT, or a COPY on PostgreSQL) and the
     columns' conversions, worked out once per dialect, table and columns."""
-    key = (conn.dialect.name, table.name, names, where)
+    key = (dialect.name, table.name, names, where)
     plan = _PLANS.get(key)
     if plan is None:
-        quote = conn.dialect.identifier_preparer.quote
-        mark = placeholder(conn)
+        quote = dialect.identifier_preparer.quote
+        mark = mark_of(dialect)
         columns = ", ".join(quote(name) for name in names)
         if where:
             sets = ", ".join(f"{quote(name)} = {mark}" for name in names)
             condition = " AND ".join(f"{quote(name)} = {mark}" for name in where)
             sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {condition}"
-        elif conn.dialect.name == "postgresql":
+        elif dialect.name == "postgresql":
             sql = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
         else:
             sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join([mark] * len(names))})"
-        plan = (sql, _processors(conn, table, (*names, *where)))
+        plan = (sql, _processors(dialect, table, (*names, *where)))
         _PLANS[key] = plan
     return plan
 
@@ -61,19 +66,56 @@ def _tuples(rows: Sequence[Mapping[str, Any]], names: tuple[str, ...], processor
     return list(zip(*converted))
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (each a mapping with the same keys: column names) into ``table``: one
-    ``executemany`` on SQLite, one ``COPY ... FROM STDIN`` on PostgreSQL (a statement per row,
-    even pipelined, costs PostgreSQL far more than the rows themselves)."""
+@dataclass(frozen=True)
+class PreparedWrite:
+    """A statement and its rows, every value already converted: call it with the connection
+    (inside the transaction) to write."""
+
+    sql: str
+    values: list[tuple[Any, ...]]
+    copy: bool = False
+
+    def __call__(self, conn: Connection) -> None:
+        if self.copy:
+            copy_rows(conn, self.sql, self.values)
+        else:
+            conn.exec_driver_sql(self.sql, self.values)
+
+
+def _nothing(_: Connection) -> None:
+    return None
+
+
+Write = Callable[[Connection], None]
+
+
+def prepare_insert(dialect: Dialect, table: Table, rows: Sequence[Mapping[str, Any]]) -> Write:
+    """The insert of ``rows`` (each a mapping with the same keys: column names) into ``table``,
+    ready to run: one ``executemany`` on SQLite, one ``COPY ... FROM STDIN`` on PostgreSQL (a
+    statement per row, even pipelined, costs PostgreSQL far more than the rows themselves)."""
     if not rows:
-        return
+        return _nothing
     names = tuple(rows[0])
-    sql, processors = _plan(conn, table, names, ())
-    values = _tuples(rows, names, processors)
-    if conn.dialect.name == "postgresql":
-        copy_rows(conn, sql, values)
-    else:
-        conn.exec_driver_sql(sql, values)
+    sql, processors = _plan(dialect, table, names, ())
+    return PreparedWrite(sql, _tuples(rows, names, processors), copy=dialect.name == "postgresql")
+
+
+def prepare_update(
+    dialect: Dialect, table: Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+) -> Write:
+    """The update of each row of ``table`` whose ``key`` columns equal the row's, setting its
+    other values (each row a mapping with the same keys: column names), ready to run."""
+    if not rows:
+        return _nothing
+    where = tuple(key)
+    names = tuple(name for name in rows[0] if name not in where)
+    sql, processors = _plan(dialect, table, names, where)
+    return PreparedWrite(sql, _tuples(rows, (*names, *where), processors))
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` now (see ``prepare_insert``)."""
+    prepare_insert(conn.dialect, table, rows)(conn)
 
 
 def copy_rows(conn: Connection, copy_sql: str, values: Sequence[Sequence[Any]]) -> None:
@@ -90,11 +132,5 @@ def copy_rows(conn: Connection, copy_sql: str, values: Sequence[Sequence[Any]]) 
 def update_rows(
     conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
 ) -> None:
-    """Update each row of ``table`` whose ``key`` columns equal the row's, setting its other
-    values (each row a mapping with the same keys: column names)."""
-    if not rows:
-        return
-    where = tuple(key)
-    names = tuple(name for name in rows[0] if name not in where)
-    sql, processors = _plan(conn, table, names, where)
-    conn.exec_driver_sql(sql, _tuples(rows, (*names, *where), processors))
+    """Update rows of ``table`` by ``key`` now (see ``prepare_update``)."""
+    prepare_update(conn.dialect, table, rows, key)(conn)

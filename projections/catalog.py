@@ -16,9 +16,10 @@ field, ``offering_text_<field>``, keyed by ``offerings.search_key``, holding the
 offerings and maintained here. SQLite: an FTS5 table (porter stemmer). PostgreSQL: the field's
 words as a stripped ``tsvector`` (English configuration) with a GIN index.
 
-A batch of events is applied in memory to the offerings it touches (loaded once), then each table
-is written once (``projections.bulk``: one driver call per table): most of a read model's speed
-comes from not paying a statement per event.
+A batch of events is applied in memory to the offerings it touches (loaded once, from the
+runner's snapshot, before the write transaction begins), then each table is written once
+(``projections.bulk``: one driver call per table): most of a read model's speed comes from not
+paying a statement per event.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from events.designations import DesignationIssued, DesignationRevoked
 from events.offerings import DETAIL_FIELDS, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.plain import event_changes, to_plain
 from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
-from projections.bulk import insert_rows, update_rows
+from projections.bulk import PreparedWrite, Write, prepare_insert, prepare_update
+from projections.db import empty_tables
 from projections.facet_codes import GRADE_BAND, INTEROPERABILITY, SUBJECT, bits
 from projections.runner import Handler, Projection
 from projections.tables import (
@@ -77,6 +79,11 @@ CHUNK = 500  # ids per IN (...) list
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
+
+
+def _execute(statement: Any, parameters: Any = None) -> Write:
+    """A statement (with its parameters, if any) to run in the batch's transaction."""
+    return lambda conn: conn.execute(statement, parameters)
 
 
 @dataclass
@@ -156,46 +163,54 @@ class _Batch:
             for row in rows:
                 self.offerings[row.id] = _Offering(*row[:10], document=dict(row.document))
 
-    def flush(self) -> None:
-        conn = self.conn
+    def writes(self) -> list[Write]:
+        """Every table's writes for this batch, worked out (rows built, values converted) and
+        ready to run in the batch's transaction."""
+        dialect = self.conn.dialect
+        writes: list[Write] = []
         if self.new_providers:
-            conn.execute(insert(providers), self.new_providers)
+            writes.append(_execute(insert(providers), self.new_providers))
         new = [o for o in self.offerings.values() if o.new]
         changed = [o for o in self.offerings.values() if o.dirty and not o.new]
-        insert_rows(conn, offerings, [self._row(o) for o in new])
-        update_rows(conn, offerings, [self._changes(o) for o in changed], key=("id",))
+        writes.append(prepare_insert(dialect, offerings, [self._row(o) for o in new]))
+        writes.append(prepare_update(dialect, offerings, [self._changes(o) for o in changed], key=("id",)))
         if self.new_designations:
-            conn.execute(insert(offering_designations), self.new_designations)
+            writes.append(_execute(insert(offering_designations), self.new_designations))
         if self.revocations:
-            conn.execute(_REVOKE_DESIGNATION, self.revocations)
+            writes.append(_execute(_REVOKE_DESIGNATION, self.revocations))
         if self.agreements:
-            conn.execute(insert(provider_privacy_agreements), self.agreements)
-        self._flush_search()
+            writes.append(_execute(insert(provider_privacy_agreements), self.agreements))
+        writes.extend(self._search_writes())
+        return writes
 
-    def _flush_search(self) -> None:
+    def _search_writes(self) -> list[Write]:
         """The full-text tables, one per searchable field, hold the published offerings."""
         touched = [o for o in self.offerings.values() if o.search_dirty]
         if not touched:
-            return
+            return []
         sqlite = self.conn.dialect.name == "sqlite"
         key = "rowid" if sqlite else "search_key"
+        writes: list[Write] = []
         for chunk in _chunks([o.search_key for o in touched if not o.new]):
             keys = ",".join(str(int(k)) for k in chunk)
             for table in TEXT_TABLES.values():
-                self.conn.execute(text(f"DELETE FROM {table} WHERE {key} IN ({keys})"))
+                writes.append(_execute(text(f"DELETE FROM {table} WHERE {key} IN ({keys})")))
         published = [o for o in touched if o.status == "published"]
-        if not published:
-            return
         for field, table in TEXT_TABLES.items():
+            if not published:
+                break
             values = [(o.search_key, _text_of(o, field)) for o in published]
             if sqlite:
-                self.conn.exec_driver_sql(f"INSERT INTO {table} (rowid, {field}) VALUES (?, ?)", values)
+                writes.append(PreparedWrite(f"INSERT INTO {table} (rowid, {field}) VALUES (?, ?)", values))
             else:  # the words only (no positions): lookups need no more, and rows stay narrow
-                self.conn.exec_driver_sql(
-                    f"INSERT INTO {table} (search_key, words) "
-                    "SELECT k, strip(to_tsvector('english', v)) FROM unnest(%s::bigint[], %s::text[]) AS u(k, v)",
-                    ([k for k, _ in values], [v for _, v in values]),
+                writes.append(
+                    PreparedWrite(
+                        f"INSERT INTO {table} (search_key, words) SELECT k, strip(to_tsvector('english', v)) "
+                        "FROM unnest(%s::bigint[], %s::text[]) AS u(k, v)",
+                        [([k for k, _ in values], [v for _, v in values])],
+                    )
                 )
+        return writes
 
     @classmethod
     def _changes(cls, o: _Offering) -> dict[str, Any]:
@@ -255,20 +270,27 @@ class CatalogProjection(Projection):
         }
 
     def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
-        batch = _Batch(conn)
+        self.write(conn, self.prepare(conn, items))
+
+    def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> list[Write]:
+        """The batch applied in memory to the offerings it touches (read from ``snapshot``),
+        and each table's writes built from the result."""
+        batch = _Batch(snapshot)
         batch.preload(items)
         handlers = self._handlers_by_type()
         for position, event in items:
             handlers[type(event)](batch, event, position)
-        batch.flush()
+        return batch.writes()
+
+    def write(self, conn: Connection, prepared: list[Write]) -> None:
+        for write in prepared:
+            write(conn)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         self.apply_batch(conn, [(position, event)])
 
     def reset(self, conn: Connection) -> None:
-        for table in TEXT_TABLES.values():
-            conn.execute(text(f"DELETE FROM {table}"))
-        super().reset(conn)
+        empty_tables(conn, [*TEXT_TABLES.values(), *(table.name for table in reversed(self.tables))])
 
     # Providers -------------------------------------------------------------------------------
 

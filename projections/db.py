@@ -8,10 +8,10 @@ snapshot without blocking anyone. On PostgreSQL one engine serves both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import Connection, create_engine, event
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Dialect, Engine
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,12 @@ class Engines:
 
 def placeholder(conn: Connection) -> str:
     """The driver's positional parameter mark, for SQL given to ``exec_driver_sql``."""
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return mark_of(conn.dialect)
+
+
+def mark_of(dialect: Dialect) -> str:
+    """The positional parameter mark of a dialect's driver."""
+    return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
 def build_engines(url: URL | str, **kwargs: Any) -> Engines:
@@ -54,3 +59,29 @@ def _configure_sqlite(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
+
+
+def empty_tables(conn: Connection, names: Sequence[str]) -> None:
+    """Remove every row of the named tables (children before parents), inside the caller's
+    transaction, as fast as each database allows: a rebuild's reset holds the write lock.
+
+    PostgreSQL: one ``TRUNCATE`` of them all. SQLite: ``DELETE`` (which drops a table's pages at
+    once unless a foreign key points at it); a full-text (virtual) table, where ``DELETE`` would
+    re-read and un-index every row, is dropped and created again from its own recorded
+    definition (``sqlite_master``), so it comes back exactly as the migrations made it.
+    """
+    if not names:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(quote(name) for name in names)}")
+        return
+    for name in names:
+        definition = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).scalar()
+        if definition is not None and definition.upper().startswith("CREATE VIRTUAL TABLE"):
+            conn.exec_driver_sql(f"DROP TABLE {quote(name)}")
+            conn.exec_driver_sql(definition)
+        else:
+            conn.exec_driver_sql(f"DELETE FROM {quote(name)}")

@@ -49,7 +49,7 @@ from events.solicitations import (
     SolicitationPublished,
     SolicitationRevised,
 )
-from projections.bulk import insert_rows
+from projections.bulk import Write, prepare_insert
 from projections.runner import Handler, Projection
 from projections.tables import event_history
 
@@ -118,7 +118,14 @@ class HistoryProjection(Projection):
         return {cls: self._record for cls in PUBLIC_EVENTS}
 
     def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
-        insert_rows(conn, event_history, [self._row(event, position) for position, event in items])
+        self.write(conn, self.prepare(conn, items))
+
+    def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> Write:
+        rows = [self._row(event, position) for position, event in items]
+        return prepare_insert(snapshot.dialect, event_history, rows)
+
+    def write(self, conn: Connection, prepared: Write) -> None:
+        prepared(conn)
 
     def _record(self, conn: Connection, event: Any, position: int) -> None:
         conn.execute(insert(event_history), [self._row(event, position)])

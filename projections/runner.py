@@ -7,6 +7,13 @@ compared before it moves, so two workers (or a web request catching up for read-
 never apply an event twice: the loser finds the position moved, rolls back, and carries on from
 the new position. A crash mid-batch rolls back the whole batch; the next run starts from the last
 committed position.
+
+A batch works in two steps. ``prepare`` reads what it needs from a consistent snapshot taken at
+the batch's start position and does the batch's computing, outside any write transaction;
+``write`` then only writes, inside the transaction that checks and moves the position. On SQLite,
+where one writer at a time holds the whole file, this keeps the lock (which every command's save
+also needs) for the writing alone. If the position moved in between, the prepared work is
+dropped: the snapshot it came from is no longer the read model's state.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 
 from events.plain import shared_plain_forms
-from projections.db import Engines
+from projections.db import Engines, empty_tables
 from projections.tables import projection_positions
 
 log = logging.getLogger(__name__)
@@ -54,6 +62,16 @@ class Projection(ABC):
         for position, event in items:
             self.apply(conn, event, position)
 
+    def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> Any:
+        """Work out a batch before its write transaction, reading (only) from ``snapshot``: the
+        read models as of the batch's start. Returns what ``write`` needs. By default nothing is
+        done ahead: ``write`` applies the items."""
+        return items
+
+    def write(self, conn: Connection, prepared: Any) -> None:
+        """Write what ``prepare`` worked out, inside the batch's transaction."""
+        self.apply_batch(conn, prepared)
+
     def _handlers_by_type(self) -> dict[type, Handler]:
         cached = self.__dict__.get("_cached_handlers")
         if cached is None:
@@ -63,8 +81,7 @@ class Projection(ABC):
 
     def reset(self, conn: Connection) -> None:
         """Delete every row this projection owns (children first)."""
-        for table in reversed(self.tables):
-            conn.execute(table.delete())
+        empty_tables(conn, [table.name for table in reversed(self.tables)])
 
 
 class PositionMoved(Exception):
@@ -143,31 +160,48 @@ class ProjectionRunner:
             if n.topic in topics
         ]
         last = notifications[-1].id
-        with self.engines.writer.begin() as conn:
-            for projection in group:
-                current = conn.execute(
-                    select(projection_positions.c.position)
-                    .where(projection_positions.c.name == projection.name)
-                    .with_for_update()
-                ).scalar_one()
-                if current != start:
-                    raise PositionMoved(projection.name)
-            with shared_plain_forms():
+        batches = [
+            (p, [(position, event) for position, topic, event in decoded if topic in wanted[p.name]])
+            for p in group
+        ]
+        with shared_plain_forms():
+            with self._snapshot() as snapshot:
+                self._check_positions(snapshot, group, start, lock=False)
+                prepared = [(p, p.prepare(snapshot, items)) for p, items in batches if items]
+            with self.engines.writer.begin() as conn:
+                self._check_positions(conn, group, start, lock=True)
+                for projection, work in prepared:
+                    projection.write(conn, work)
                 for projection in group:
-                    mine = wanted[projection.name]
-                    items = [(position, event) for position, topic, event in decoded if topic in mine]
-                    if items:
-                        projection.apply_batch(conn, items)
-            for projection in group:
-                moved = conn.execute(
-                    update(projection_positions)
-                    .where(projection_positions.c.name == projection.name)
-                    .where(projection_positions.c.position == start)
-                    .values(position=last, updated_at=datetime.now(tz=timezone.utc))
-                )
-                if moved.rowcount != 1:
-                    raise PositionMoved(projection.name)
+                    moved = conn.execute(
+                        update(projection_positions)
+                        .where(projection_positions.c.name == projection.name)
+                        .where(projection_positions.c.position == start)
+                        .values(position=last, updated_at=datetime.now(tz=timezone.utc))
+                    )
+                    if moved.rowcount != 1:
+                        raise PositionMoved(projection.name)
         return len(notifications)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one state throughout (PostgreSQL: repeatable read;
+        SQLite: a WAL read transaction is one snapshot)."""
+        with self.engines.reader.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @staticmethod
+    def _check_positions(conn: Connection, group: list[Projection], start: int, lock: bool) -> None:
+        for projection in group:
+            query = select(projection_positions.c.position).where(
+                projection_positions.c.name == projection.name
+            )
+            current = conn.execute(query.with_for_update() if lock else query).scalar_one()
+            if current != start:
+                raise PositionMoved(projection.name)
 
     def wait_for(self, position: int, timeout: float, catch_up: bool) -> bool:
         """Block until every projection has applied ``position``; True when it has."""
@@ -218,14 +252,16 @@ class ProjectionRunner:
         stopping: Callable[[], bool],
         every_minute: Callable[[], Any] | None = None,
         wait: Callable[[float], None] = time.sleep,
+        names: Iterable[str] | None = None,
     ) -> None:
-        """Catch up until ``stopping()``, waiting with ``wait`` (a LISTEN on PostgreSQL, a sleep
-        on SQLite) when idle; survives database hiccups. Runs ``every_minute`` (the scheduler)
-        about once a minute, and at start."""
+        """Catch up the named projections (default: all) until ``stopping()``, waiting with
+        ``wait`` (a LISTEN on PostgreSQL, a sleep on SQLite) when idle; survives database
+        hiccups. Runs ``every_minute`` (the scheduler) about once a minute, and at start."""
+        selected = list(names) if names is not None else None
         next_chore = 0.0
         while not stopping():
             try:
-                applied = self.catch_up()
+                applied = self.catch_up(names=selected)
                 if every_minute is not None and time.monotonic() >= next_chore:
                     next_chore = time.monotonic() + 60
                     every_minute()

@@ -97,3 +97,10 @@ def test_projections_rebuild_refuses_an_unknown_projection(app: Any) -> None:
     result = app.test_cli_runner().invoke(args=["projections", "rebuild", "--name", "nope"])
     assert result.exit_code != 0
     assert "nope" in result.output
+
+
+def test_a_projection_worker_refuses_an_unknown_projection_before_it_starts(app: Any, services: Any) -> None:
+    result = app.test_cli_runner().invoke(args=["projections", "run", "--name", "catalog", "--name", "nope"])
+    assert result.exit_code != 0
+    assert "unknown projection(s): nope" in result.output and "known: catalog" in result.output
+    assert services.runner.positions()["catalog"] == 0  # it never ran

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,9 @@ def _seed(services: Any, make_provider: Any, offerings: int, revisions: int) -> 
     return services.runner.head()
 
 
-def _worker(database_url: str, batch_size: int, log: Path) -> subprocess.Popen[bytes]:
+def _worker(
+    database_url: str, batch_size: int, log: Path, names: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MARKETPLACE_DATABASE_URL": database_url,
@@ -48,7 +51,10 @@ def _worker(database_url: str, batch_size: int, log: Path) -> subprocess.Popen[b
     }
     with log.open("ab") as stderr:  # the child keeps its own copy
         return subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "projections", "run"],
+            [
+                sys.executable, "-m", "flask", "--app", "wsgi", "projections", "run",
+                *(option for name in names for option in ("--name", name)),
+            ],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -105,3 +111,36 @@ def test_a_worker_killed_mid_batch_restarts_and_converges_to_a_rebuild(
     resumed = snapshot(services.engines.reader)
     services.runner.rebuild()
     assert snapshot(services.engines.reader) == resumed
+
+
+def _public_events(services: Any, head: int) -> int:
+    topics = HistoryProjection().topics()
+    return sum(1 for n in services.app.recorder.select_notifications(1, head + 1) if n.topic in topics)
+
+
+def test_workers_given_different_projections_each_keep_only_their_own_up_to_date(
+    services: Any, make_provider: Any, database_url: str, tmp_path: Path
+) -> None:
+    head = _seed(services, make_provider, offerings=60, revisions=2)
+    others = tuple(name for name in services.runner.projections if name != "catalog")
+    before = services.runner.positions()
+    assert max(before.values()) < head
+    catalog_worker = _worker(database_url, 40, tmp_path / "catalog.log", names=("catalog",))
+    try:
+        deadline = time.monotonic() + 300
+        while services.runner.positions()["catalog"] < head and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the tracked position
+        positions = services.runner.positions()
+        assert positions["catalog"] == head
+        assert {name: positions[name] for name in others} == {name: before[name] for name in others}
+
+        rest_worker = _worker(database_url, 40, tmp_path / "rest.log", names=others)
+        try:
+            assert services.runner.wait_for(head, timeout=300, catch_up=False)
+        finally:
+            assert _stop(rest_worker) == 0
+    finally:
+        assert _stop(catalog_worker) == 0
+    with services.engines.reader.connect() as conn:
+        recorded = conn.execute(select(func.count()).select_from(event_history)).scalar_one()
+    assert recorded == _public_events(services, head)

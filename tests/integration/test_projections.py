@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from events.offerings import OfferingRevised
 from marketplace.domain.offerings import Offering
 from projections import ProjectionRunner, all_projections
-from projections.catalog import CatalogProjection
+from projections.catalog import TEXT_TABLES, CatalogProjection
 from projections.history import HistoryProjection
 from projections.queries import offering_document
-from projections.tables import event_history
+from projections.tables import event_history, projection_positions
 from tests.conftest import complete_offering
 from tests.integration.readmodels import snapshot
 
@@ -24,20 +24,26 @@ class Crash(Exception):
 
 
 class CrashingCatalog(CatalogProjection):
-    """Fails on the n-th revision it applies, as a worker killed mid-batch would."""
+    """Fails while writing the batch that holds its n-th revision, after writing part of that
+    batch, as a worker killed mid-batch would."""
 
     def __init__(self, crash_on: int):
         self.crash_on = crash_on
         self.seen = 0
 
-    def apply_batch(self, conn: Any, items: list[tuple[int, Any]]) -> None:
-        for index, (position, event) in enumerate(items):
-            if isinstance(event, OfferingRevised):
-                self.seen += 1
-                if self.seen == self.crash_on:
-                    super().apply_batch(conn, items[:index])  # half the batch written, then...
-                    raise Crash(f"crashed at position {position}")
-        super().apply_batch(conn, items)
+    def prepare(self, snapshot: Any, items: list[tuple[int, Any]]) -> Any:
+        revisions = sum(isinstance(event, OfferingRevised) for _, event in items)
+        crashing = self.seen < self.crash_on <= self.seen + revisions
+        self.seen += revisions
+        return super().prepare(snapshot, items), crashing, items[-1][0]
+
+    def write(self, conn: Any, prepared: Any) -> None:
+        writes, crashing, last = prepared
+        if crashing:
+            for write in writes[: max(1, len(writes) // 2)]:  # part of the batch written, then...
+                write(conn)
+            raise Crash(f"crashed writing the batch up to position {last}")
+        super().write(conn, writes)
 
 
 def _write_history(services: Any, make_provider: Any, revisions: int) -> None:
@@ -129,6 +135,105 @@ def test_two_workers_catching_up_at_once_apply_each_event_once(
         if n.topic in HistoryProjection().topics()
     ]
     assert recorded == distinct == len(public_events)
+
+
+def _public_events_in_log(services: Any) -> int:
+    head = services.runner.head()
+    topics = HistoryProjection().topics()
+    return sum(1 for n in services.app.recorder.select_notifications(1, head + 1) if n.topic in topics)
+
+
+def _history_rows(services: Any) -> int:
+    with services.engines.reader.connect() as conn:
+        return conn.execute(select(func.count()).select_from(event_history)).scalar_one()
+
+
+class ProbingHistory(HistoryProjection):
+    """Runs ``probe`` while its batch is being prepared (once)."""
+
+    def __init__(self, probe: Any):
+        self.probe = probe
+        self.probed: list[Any] = []
+
+    def prepare(self, snapshot: Any, items: list[tuple[int, Any]]) -> Any:
+        if not self.probed:
+            self.probed.append(self.probe())
+        return super().prepare(snapshot, items)
+
+
+def test_a_batch_is_worked_out_before_its_write_transaction_takes_the_lock(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=2)
+
+    def another_writer_locks_the_position_row() -> bool:
+        with services.engines.writer.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:  # one writer per file: take the lock without waiting for it
+                conn.connection.driver_connection.execute("PRAGMA busy_timeout=0")
+            try:
+                with conn.begin():
+                    conn.execute(
+                        select(projection_positions.c.position)
+                        .where(projection_positions.c.name == "history")
+                        .with_for_update(nowait=True)
+                    )
+                    return True
+            finally:
+                if sqlite:
+                    conn.connection.driver_connection.execute("PRAGMA busy_timeout=30000")
+
+    history = ProbingHistory(another_writer_locks_the_position_row)
+    runner = _runner(services, [history])
+    runner.catch_up()
+    assert history.probed == [True]
+    assert _history_rows(services) == _public_events_in_log(services)
+
+
+def test_work_prepared_from_a_position_that_then_moved_is_dropped_not_applied_twice(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=4)
+    head = services.runner.head()
+    other = _runner(services, [HistoryProjection()])
+    slow = _runner(services, [ProbingHistory(other.catch_up)])  # the other worker finishes first
+    slow.catch_up()
+    assert slow.projections["history"].probed == [head]  # the other applied every event...
+    assert slow.positions() == {"history": head}
+    assert _history_rows(services) == _public_events_in_log(services)  # ...and nothing twice
+
+
+def _definitions(engine: Any) -> set[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            query = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        else:
+            query = (
+                "SELECT 'column', table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' UNION ALL "
+                "SELECT 'index', tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+            )
+        return {tuple(row) for row in conn.exec_driver_sql(query)}
+
+
+def test_a_reset_empties_every_read_model_table_and_leaves_each_as_the_migrations_made_it(
+    services: Any, make_provider: Any, anonymous: Any
+) -> None:
+    _write_history(services, make_provider, revisions=2)
+    services.runner.catch_up()
+    assert anonymous.get("/api/v1/catalog?q=prairie").get_json()["total"] == 1
+    before = _definitions(services.engines.reader)
+
+    services.runner.reset(list(services.runner.projections))
+    assert {name: rows for name, rows in snapshot(services.engines.reader).items() if rows} == {}
+    with services.engines.reader.connect() as conn:  # the full-text tables, on either database
+        assert [conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in TEXT_TABLES.values()] == [0] * 4
+    assert services.runner.positions() == {name: 0 for name in services.runner.projections}
+    assert _definitions(services.engines.reader) == before
+
+    services.runner.catch_up()  # the emptied full-text tables index again
+    found = anonymous.get("/api/v1/catalog?q=prairie").get_json()
+    assert [item["title"] for item in found["items"]] == ["Prairie Math Mastery"]
 
 
 def test_rebuilding_from_zero_reproduces_the_incrementally_built_read_models(
