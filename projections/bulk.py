@@ -68,18 +68,21 @@ def _tuples(rows: Sequence[Mapping[str, Any]], names: tuple[str, ...], processor
 
 @dataclass(frozen=True)
 class PreparedWrite:
-    """A statement and its rows, every value already converted: call it with the connection
-    (inside the transaction) to write."""
+    """A statement and its rows (or, with ``many=False``, its one set of parameters), every value
+    already converted: call it with the connection (inside the transaction) to write."""
 
     sql: str
-    values: list[tuple[Any, ...]]
+    values: Any
     copy: bool = False
+    many: bool = True
 
     def __call__(self, conn: Connection) -> None:
         if self.copy:
             copy_rows(conn, self.sql, self.values)
-        else:
+        elif self.many:
             conn.exec_driver_sql(self.sql, self.values)
+        else:
+            conn.exec_driver_sql(self.sql, tuple(self.values))
 
 
 def _nothing(_: Connection) -> None:

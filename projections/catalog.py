@@ -207,7 +207,8 @@ class _Batch:
                     PreparedWrite(
                         f"INSERT INTO {table} (search_key, words) SELECT k, strip(to_tsvector('english', v)) "
                         "FROM unnest(%s::bigint[], %s::text[]) AS u(k, v)",
-                        [([k for k, _ in values], [v for _, v in values])],
+                        ([k for k, _ in values], [v for _, v in values]),
+                        many=False,
                     )
                 )
         return writes
