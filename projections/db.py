@@ -63,12 +63,14 @@ def _configure_sqlite(engine: Engine, begin: str) -> None:
 
 def empty_tables(conn: Connection, names: Sequence[str]) -> None:
     """Remove every row of the named tables (children before parents), inside the caller's
-    transaction, as fast as each database allows: a rebuild's reset holds the write lock.
+    transaction, as fast as each database allows: a rebuild's reset holds the write lock, which on
+    SQLite every command's save waits for.
 
-    PostgreSQL: one ``TRUNCATE`` of them all. SQLite: ``DELETE`` (which drops a table's pages at
-    once unless a foreign key points at it); a full-text (virtual) table, where ``DELETE`` would
-    re-read and un-index every row, is dropped and created again from its own recorded
-    definition (``sqlite_master``), so it comes back exactly as the migrations made it.
+    PostgreSQL: one ``TRUNCATE`` of them all. SQLite: each table is dropped (children first) and
+    created again (parents first) from its own recorded definition and its indexes' (``sqlite_master``),
+    so it comes back exactly as the migrations made it. A ``DELETE`` would visit every row: a
+    full-text table re-reads and un-indexes each one, and a table that foreign keys point at is
+    checked row by row.
     """
     if not names:
         return
@@ -76,12 +78,20 @@ def empty_tables(conn: Connection, names: Sequence[str]) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"TRUNCATE {', '.join(quote(name) for name in names)}")
         return
+    definitions = {
+        name: [
+            sql
+            for (sql,) in conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+                "AND type IN ('table', 'index', 'trigger') "
+                "ORDER BY CASE type WHEN 'table' THEN 0 ELSE 1 END, name",
+                (name,),
+            )
+        ]
+        for name in names
+    }
     for name in names:
-        definition = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        ).scalar()
-        if definition is not None and definition.upper().startswith("CREATE VIRTUAL TABLE"):
-            conn.exec_driver_sql(f"DROP TABLE {quote(name)}")
-            conn.exec_driver_sql(definition)
-        else:
-            conn.exec_driver_sql(f"DELETE FROM {quote(name)}")
+        conn.exec_driver_sql(f"DROP TABLE {quote(name)}")
+    for name in reversed(names):
+        for sql in definitions[name]:
+            conn.exec_driver_sql(sql)
