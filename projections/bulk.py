@@ -7,8 +7,8 @@ conversions (``TypeEngine.bind_processor`` for the dialect: JSON text, SQLite's 
 UUID hex on SQLite) are worked out once per dialect, and the rows go to the driver's
 ``executemany`` as tuples. Projections use this for the tables a catch-up fills most.
 
-A write can be prepared (statement chosen, every value converted) before its transaction begins
-and run inside it (``prepare_insert``, ``prepare_update``): a projection batch then holds the
+A write is prepared (statement chosen, every value converted) before its transaction begins and
+run inside it (``prepare_insert``, ``prepare_update``): a projection batch then holds the
 database's write lock only while the driver writes.
 """
 
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
 from projections.db import mark_of
+from projections.runner import Write
 
 Processor = Callable[[Any], Any] | None
 
@@ -89,9 +90,6 @@ def _nothing(_: Connection) -> None:
     return None
 
 
-Write = Callable[[Connection], None]
-
-
 def prepare_insert(dialect: Dialect, table: Table, rows: Sequence[Mapping[str, Any]]) -> Write:
     """The insert of ``rows`` (each a mapping with the same keys: column names) into ``table``,
     ready to run: one ``executemany`` on SQLite, one ``COPY ... FROM STDIN`` on PostgreSQL (a
@@ -116,11 +114,6 @@ def prepare_update(
     return PreparedWrite(sql, _tuples(rows, (*names, *where), processors))
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` into ``table`` now (see ``prepare_insert``)."""
-    prepare_insert(conn.dialect, table, rows)(conn)
-
-
 def copy_rows(conn: Connection, copy_sql: str, values: Sequence[Sequence[Any]]) -> None:
     """PostgreSQL: ``COPY ... FROM STDIN`` of ``values`` on the connection's own transaction."""
     cursor = conn.connection.driver_connection.cursor()
@@ -131,9 +124,3 @@ def copy_rows(conn: Connection, copy_sql: str, values: Sequence[Sequence[Any]]) 
     finally:
         cursor.close()
 
-
-def update_rows(
-    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
-) -> None:
-    """Update rows of ``table`` by ``key`` now (see ``prepare_update``)."""
-    prepare_update(conn.dialect, table, rows, key)(conn)

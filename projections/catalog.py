@@ -35,10 +35,10 @@ from events.designations import DesignationIssued, DesignationRevoked
 from events.offerings import DETAIL_FIELDS, OfferingDrafted, OfferingPublished, OfferingRevised, OfferingWithdrawn
 from events.plain import event_changes, to_plain
 from events.providers import ProviderPrivacyAgreementRecorded, ProviderRegistered
-from projections.bulk import PreparedWrite, Write, prepare_insert, prepare_update
+from projections.bulk import PreparedWrite, prepare_insert, prepare_update
 from projections.db import empty_tables
 from projections.facet_codes import GRADE_BAND, INTEROPERABILITY, SUBJECT, bits
-from projections.runner import Handler, Projection
+from projections.runner import Handler, Write, WritingProjection
 from projections.tables import (
     SEARCH_FIELDS,
     offering_designations,
@@ -254,7 +254,7 @@ def _text_of(offering: _Offering, field: str) -> str:
     return offering.document.get(field) or ""
 
 
-class CatalogProjection(Projection):
+class CatalogProjection(WritingProjection):
     name = "catalog"
     tables = (providers, offerings, offering_designations, provider_privacy_agreements)
 
@@ -270,9 +270,6 @@ class CatalogProjection(Projection):
             ProviderPrivacyAgreementRecorded: self._privacy_agreement_recorded,
         }
 
-    def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
-        self.write(conn, self.prepare(conn, items))
-
     def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> list[Write]:
         """The batch applied in memory to the offerings it touches (read from ``snapshot``),
         and each table's writes built from the result."""
@@ -282,10 +279,6 @@ class CatalogProjection(Projection):
         for position, event in items:
             handlers[type(event)](batch, event, position)
         return batch.writes()
-
-    def write(self, conn: Connection, prepared: list[Write]) -> None:
-        for write in prepared:
-            write(conn)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         self.apply_batch(conn, [(position, event)])

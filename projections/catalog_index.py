@@ -28,7 +28,7 @@ from typing import Any, Callable, Hashable, Sequence
 import numpy as np
 from sqlalchemy import Connection, select
 
-from projections.db import placeholder
+from projections.db import mark_of
 from projections.facet_codes import DELIVERY, EVIDENCE_TIER, MODEL_TYPE, PRICE_UNIT
 from projections.tables import projection_positions
 
@@ -260,7 +260,7 @@ def _offering_rows(conn: Connection, since: int | None) -> _Columns:
     sql = "SELECT " + _OFFERING_COLUMNS.format(**_DIALECT_SQL[conn.dialect.name]) + " FROM offerings"
     parameters: Any = ()
     if since is not None:
-        sql += f" WHERE changed_at > {placeholder(conn)}"
+        sql += f" WHERE changed_at > {mark_of(conn.dialect)}"
         parameters = (since,)
     rows = conn.exec_driver_sql(sql + " ORDER BY search_key", parameters).all()
     count = len(rows)
@@ -380,7 +380,7 @@ def _read_designations(
     )
     parameters: Any = ()
     if since is not None:
-        sql += f" WHERE o.changed_at > {placeholder(conn)}"
+        sql += f" WHERE o.changed_at > {mark_of(conn.dialect)}"
         parameters = (since,)
     rows = conn.exec_driver_sql(sql, parameters).all()
     old = snapshot.designations
@@ -430,7 +430,7 @@ def _with_agreements(conn: Connection, snapshot: Snapshot, since: int | None) ->
     )
     parameters: Any = ()
     if since is not None:
-        sql += f" AND position > {placeholder(conn)}"
+        sql += f" AND position > {mark_of(conn.dialect)}"
         parameters = (since,)
     rows = conn.exec_driver_sql(sql + " ORDER BY position", parameters).all()
     if not rows:

@@ -25,13 +25,8 @@ class Engines:
             self.writer.dispose()
 
 
-def placeholder(conn: Connection) -> str:
-    """The driver's positional parameter mark, for SQL given to ``exec_driver_sql``."""
-    return mark_of(conn.dialect)
-
-
 def mark_of(dialect: Dialect) -> str:
-    """The positional parameter mark of a dialect's driver."""
+    """The driver's positional parameter mark, for SQL given to ``exec_driver_sql``."""
     return "?" if dialect.paramstyle == "qmark" else "%s"
 
 

@@ -49,8 +49,8 @@ from events.solicitations import (
     SolicitationPublished,
     SolicitationRevised,
 )
-from projections.bulk import Write, prepare_insert
-from projections.runner import Handler, Projection
+from projections.bulk import prepare_insert
+from projections.runner import Handler, Write, WritingProjection
 from projections.tables import event_history
 
 PUBLIC_EVENTS = (
@@ -110,22 +110,16 @@ def public_record(event: Any) -> tuple[str, dict[str, Any]]:
     return actor, changes
 
 
-class HistoryProjection(Projection):
+class HistoryProjection(WritingProjection):
     name = "history"
     tables = (event_history,)
 
     def handlers(self) -> dict[type, Handler]:
         return {cls: self._record for cls in PUBLIC_EVENTS}
 
-    def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
-        self.write(conn, self.prepare(conn, items))
-
-    def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> Write:
+    def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> list[Write]:
         rows = [self._row(event, position) for position, event in items]
-        return prepare_insert(snapshot.dialect, event_history, rows)
-
-    def write(self, conn: Connection, prepared: Write) -> None:
-        prepared(conn)
+        return [prepare_insert(snapshot.dialect, event_history, rows)]
 
     def _record(self, conn: Connection, event: Any, position: int) -> None:
         conn.execute(insert(event_history), [self._row(event, position)])

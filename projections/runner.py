@@ -37,6 +37,7 @@ from projections.tables import projection_positions
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Connection, Any, int], None]
+Write = Callable[[Connection], None]  # a write worked out ahead, run inside the batch's transaction
 
 
 class Projection(ABC):
@@ -82,6 +83,21 @@ class Projection(ABC):
     def reset(self, conn: Connection) -> None:
         """Delete every row this projection owns (children first)."""
         empty_tables(conn, [table.name for table in reversed(self.tables)])
+
+
+class WritingProjection(Projection):
+    """A projection whose ``prepare`` returns its batch's writes, ready to run (``projections.bulk``):
+    ``write`` only runs them."""
+
+    @abstractmethod
+    def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> list[Write]: ...
+
+    def write(self, conn: Connection, prepared: list[Write]) -> None:
+        for write in prepared:
+            write(conn)
+
+    def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
+        self.write(conn, self.prepare(conn, items))
 
 
 class PositionMoved(Exception):

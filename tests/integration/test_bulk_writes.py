@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from sqlalchemy import Connection, insert, select, text
 
-from projections.bulk import insert_rows, update_rows
+from projections.bulk import prepare_insert, prepare_update
 from projections.tables import event_history
 
 
@@ -48,8 +48,10 @@ def test_inserted_rows_are_stored_as_sqlalchemy_stores_them(services: Any) -> No
     ours, theirs = _rows(3), _rows(3)
     for mine, other in zip(ours, theirs):  # the same values, under other keys
         other.update({k: v for k, v in mine.items() if k != "aggregate_id"})
+    dialect = services.engines.writer.dialect
+    write = prepare_insert(dialect, event_history, ours)  # worked out before any transaction
     with services.engines.writer.begin() as conn:
-        insert_rows(conn, event_history, ours)
+        write(conn)
         conn.execute(insert(event_history), theirs)
     with services.engines.reader.connect() as conn:
         stored_ours = _stored(conn, [r["aggregate_id"] for r in ours])
@@ -65,14 +67,15 @@ def test_inserted_rows_are_stored_as_sqlalchemy_stores_them(services: Any) -> No
 
 def test_updated_rows_change_only_the_rows_named_by_their_key(services: Any) -> None:
     rows = _rows(3)
+    dialect = services.engines.writer.dialect
     with services.engines.writer.begin() as conn:
-        insert_rows(conn, event_history, rows)
-        update_rows(
-            conn,
+        prepare_insert(dialect, event_history, rows)(conn)
+        prepare_update(
+            dialect,
             event_history,
             [{"aggregate_id": rows[1]["aggregate_id"], "version": 2, "actor": "operator", "changes": {"x": 1}}],
             key=("aggregate_id", "version"),
-        )
+        )(conn)
     with services.engines.reader.connect() as conn:
         stored = {
             row.aggregate_id: row
@@ -85,8 +88,9 @@ def test_updated_rows_change_only_the_rows_named_by_their_key(services: Any) -> 
 
 
 def test_writing_no_rows_writes_nothing_and_is_no_error(services: Any) -> None:
+    dialect = services.engines.writer.dialect
     with services.engines.writer.begin() as conn:
-        insert_rows(conn, event_history, [])
-        update_rows(conn, event_history, [], key=("aggregate_id",))
+        prepare_insert(dialect, event_history, [])(conn)
+        prepare_update(dialect, event_history, [], key=("aggregate_id",))(conn)
     with services.engines.reader.connect() as conn:
         assert conn.execute(select(event_history)).first() is None

@@ -11,13 +11,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
-
 from marketplace.domain.offerings import Offering
-from projections.history import HistoryProjection
-from projections.tables import event_history
 from tests.conftest import complete_offering
-from tests.integration.readmodels import snapshot
+from tests.integration.readmodels import history_rows, public_events_in_log, snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,13 +73,7 @@ def test_two_worker_processes_at_once_apply_each_event_once(
     finally:
         codes = [_stop(w) for w in workers]
     assert codes == [0, 0]  # both stopped cleanly on SIGTERM
-    with services.engines.reader.connect() as conn:
-        recorded = conn.execute(select(func.count()).select_from(event_history)).scalar_one()
-    public = [
-        n for n in services.app.recorder.select_notifications(1, head + 1)
-        if n.topic in HistoryProjection().topics()
-    ]
-    assert recorded == len(public)
+    assert history_rows(services.engines.reader) == public_events_in_log(services, head)
     applied = snapshot(services.engines.reader)
     services.runner.rebuild()
     assert snapshot(services.engines.reader) == applied
@@ -113,11 +103,6 @@ def test_a_worker_killed_mid_batch_restarts_and_converges_to_a_rebuild(
     assert snapshot(services.engines.reader) == resumed
 
 
-def _public_events(services: Any, head: int) -> int:
-    topics = HistoryProjection().topics()
-    return sum(1 for n in services.app.recorder.select_notifications(1, head + 1) if n.topic in topics)
-
-
 def test_workers_given_different_projections_each_keep_only_their_own_up_to_date(
     services: Any, make_provider: Any, database_url: str, tmp_path: Path
 ) -> None:
@@ -141,6 +126,4 @@ def test_workers_given_different_projections_each_keep_only_their_own_up_to_date
             assert _stop(rest_worker) == 0
     finally:
         assert _stop(catalog_worker) == 0
-    with services.engines.reader.connect() as conn:
-        recorded = conn.execute(select(func.count()).select_from(event_history)).scalar_one()
-    assert recorded == _public_events(services, head)
+    assert history_rows(services.engines.reader) == public_events_in_log(services, head)

@@ -16,7 +16,7 @@ from projections.history import HistoryProjection
 from projections.queries import offering_document
 from projections.tables import event_history, projection_positions
 from tests.conftest import complete_offering
-from tests.integration.readmodels import snapshot
+from tests.integration.readmodels import history_rows, public_events_in_log, snapshot
 
 
 class Crash(Exception):
@@ -130,22 +130,7 @@ def test_two_workers_catching_up_at_once_apply_each_event_once(
                 select(event_history.c.aggregate_id, event_history.c.version).distinct().subquery()
             )
         ).scalar_one()
-    public_events = [
-        n for n in services.app.recorder.select_notifications(1, head + 1)
-        if n.topic in HistoryProjection().topics()
-    ]
-    assert recorded == distinct == len(public_events)
-
-
-def _public_events_in_log(services: Any) -> int:
-    head = services.runner.head()
-    topics = HistoryProjection().topics()
-    return sum(1 for n in services.app.recorder.select_notifications(1, head + 1) if n.topic in topics)
-
-
-def _history_rows(services: Any) -> int:
-    with services.engines.reader.connect() as conn:
-        return conn.execute(select(func.count()).select_from(event_history)).scalar_one()
+    assert recorded == distinct == public_events_in_log(services, head)
 
 
 class ProbingHistory(HistoryProjection):
@@ -187,7 +172,7 @@ def test_a_batch_is_worked_out_before_its_write_transaction_takes_the_lock(
     runner = _runner(services, [history])
     runner.catch_up()
     assert history.probed == [True]
-    assert _history_rows(services) == _public_events_in_log(services)
+    assert history_rows(services.engines.reader) == public_events_in_log(services, services.runner.head())
 
 
 def test_work_prepared_from_a_position_that_then_moved_is_dropped_not_applied_twice(
@@ -200,7 +185,7 @@ def test_work_prepared_from_a_position_that_then_moved_is_dropped_not_applied_tw
     slow.catch_up()
     assert slow.projections["history"].probed == [head]  # the other applied every event...
     assert slow.positions() == {"history": head}
-    assert _history_rows(services) == _public_events_in_log(services)  # ...and nothing twice
+    assert history_rows(services.engines.reader) == public_events_in_log(services, services.runner.head())  # ...and nothing twice
 
 
 def _definitions(engine: Any) -> set[tuple[Any, ...]]:
