@@ -46,7 +46,7 @@ def _worker(
         "MARKETPLACE_PROJECTION_POLL_SECONDS": "0.05",
     }
     with log.open("ab") as stderr:  # the child keeps its own copy
-        return subprocess.Popen(
+        worker = subprocess.Popen(
             [
                 sys.executable, "-m", "flask", "--app", "wsgi", "projections", "run",
                 *(option for name in names for option in ("--name", name)),
@@ -56,6 +56,21 @@ def _worker(
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
+    _wait_until_running(worker, log)
+    return worker
+
+
+def _wait_until_running(worker: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait for the worker's start-up line, printed once its SIGTERM handler is in place: a
+    SIGTERM sent earlier (while Python is still importing the application) ends the process
+    before it can stop cleanly, which is the default for any process, not a worker's fault."""
+    ready = f"projection worker {worker.pid} running".encode()
+    deadline = time.monotonic() + 120
+    while ready not in log.read_bytes():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            worker.kill()
+            raise AssertionError(f"worker did not start: {log.read_text(errors='replace')}")
+        time.sleep(0.05)  # polling the worker's own start-up line
 
 
 def _stop(worker: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
