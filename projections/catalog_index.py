@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from operator import itemgetter
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -86,6 +87,9 @@ class Snapshot:
     """Changes only when some published offering's text may have changed: answers about search
     words learnt on one snapshot hold for every snapshot of the same text version (offerings
     added since hold none of the words: they are not published)."""
+    text_changes: tuple[tuple[int, np.ndarray], ...] = ()
+    """The latest text versions this one came from by refreshes, oldest first: (a version, the
+    ordinals whose text may differ between it and the next). Bounded (``TEXT_CHANGES_KEPT``)."""
     _title_rank: list[np.ndarray] = field(default_factory=list, compare=False)
 
     @property
@@ -99,6 +103,16 @@ class Snapshot:
         found = np.searchsorted(self.keys, keys)
         found[found >= self.size] = self.size - 1
         return found[self.keys[found] == keys]
+
+    def text_changed_since(self, version: int) -> np.ndarray | None:
+        """Ordinals whose text may differ from what it was at text ``version`` (ascending, once
+        each); None when that version is not among the recent ones this snapshot came from."""
+        if version == self.text_version:
+            return np.empty(0, dtype=np.int64)
+        for i, (since, _) in enumerate(self.text_changes):
+            if since == version:
+                return np.unique(np.concatenate([changed for _, changed in self.text_changes[i:]]))
+        return None
 
     def mask_of(self, keys: np.ndarray) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
@@ -155,9 +169,12 @@ class CatalogIndex:
     """The process's catalog index; ``snapshot(conn)`` is current as of the read model.
 
     It also keeps what searches learnt about the published texts (``cached``): each word's
-    matches, asked of the database once. They are dropped when a refresh finds that a published
-    offering changed (its text may have: ``Snapshot.text_version``), so they never outlive the
-    texts they describe; at most ``cache_bytes`` are kept, least recently used first out.
+    matches, asked of the database once, with the text version they were learnt on. When a
+    refresh finds that published offerings changed (their text may have:
+    ``Snapshot.text_version``), a kept answer is brought up to date by asking about those
+    offerings alone (``update``), or asked again in full when they are too many or too long ago;
+    so an answer never outlives the texts it describes. At most ``cache_bytes`` are kept, least
+    recently used first out.
     """
 
     def __init__(self, cache_bytes: int = 64 * 1024 * 1024) -> None:
@@ -165,33 +182,42 @@ class CatalogIndex:
         self._snapshot: Snapshot | None = None
         self.cache_bytes = cache_bytes
         self._cache_lock = threading.Lock()
-        self._cache_of: int | None = None  # the text version the cached answers are about
-        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()  # (text version, value)
         self._cached_bytes = 0
 
-    def cached(self, snapshot: Snapshot, key: Hashable, compute: Callable[[], Any]) -> Any:
+    def cached(
+        self,
+        snapshot: Snapshot,
+        key: Hashable,
+        compute: Callable[[], Any],
+        update: Callable[[Any, np.ndarray], Any] | None = None,
+    ) -> Any:
         """``compute()`` for this snapshot's text version, once (a value's size is its
-        ``nbytes``). A value learnt on an earlier snapshot of the same text version may describe
-        fewer offerings than the snapshot holds: the ones added since."""
+        ``nbytes``); a value kept from an earlier text version this snapshot came from is
+        brought up to date by ``update(value, ordinals whose text may differ)`` instead. A value
+        learnt on an earlier snapshot of the same text version may describe fewer offerings than
+        the snapshot holds: the ones added since."""
         with self._cache_lock:
-            if self._cache_of == snapshot.text_version:
-                found = self._cache.get(key)
-                if found is not None:
-                    self._cache.move_to_end(key)
-                    return found
-        value = compute()
+            kept = self._cache.get(key)
+            if kept is not None and kept[0] == snapshot.text_version:
+                self._cache.move_to_end(key)
+                return kept[1]
+        changed = None
+        if kept is not None and update is not None and kept[0] < snapshot.text_version:
+            changed = snapshot.text_changed_since(kept[0])
+        value = compute() if changed is None else update(kept[1], changed)  # type: ignore[index]
         with self._cache_lock:
-            if self._cache_of != snapshot.text_version:
-                current = self._snapshot
-                if current is None or current.text_version != snapshot.text_version:
-                    return value  # an older text's answer: not kept
-                self._cache_of, self._cache, self._cached_bytes = snapshot.text_version, OrderedDict(), 0
-            if key not in self._cache:
-                self._cache[key] = value
-                self._cached_bytes += int(getattr(value, "nbytes", 0))
+            current = self._cache.get(key)
+            if current is not None and current[0] >= snapshot.text_version:
+                return value  # a later text's answer is kept already
+            if current is not None:
+                self._cached_bytes -= _nbytes(current[1])
+            self._cache[key] = (snapshot.text_version, value)
+            self._cache.move_to_end(key)
+            self._cached_bytes += _nbytes(value)
             while self._cached_bytes > self.cache_bytes and len(self._cache) > 1:
-                _, dropped = self._cache.popitem(last=False)
-                self._cached_bytes -= int(getattr(dropped, "nbytes", 0))
+                _, (_, dropped) = self._cache.popitem(last=False)
+                self._cached_bytes -= _nbytes(dropped)
         return value
 
     def snapshot(self, conn: Connection) -> Snapshot:
@@ -216,7 +242,11 @@ class CatalogIndex:
 
     def clear_cache(self) -> None:
         with self._cache_lock:
-            self._cache_of, self._cache, self._cached_bytes = None, OrderedDict(), 0
+            self._cache, self._cached_bytes = OrderedDict(), 0
+
+
+def _nbytes(value: Any) -> int:
+    return int(getattr(value, "nbytes", 0))
 
 
 def catalog_position(conn: Connection) -> int:
@@ -258,11 +288,14 @@ class _Columns:
 
 def _offering_rows(conn: Connection, since: int | None) -> _Columns:
     sql = "SELECT " + _OFFERING_COLUMNS.format(**_DIALECT_SQL[conn.dialect.name]) + " FROM offerings"
-    parameters: Any = ()
     if since is not None:
         sql += f" WHERE changed_at > {mark_of(conn.dialect)}"
         parameters = (since,)
-    rows = conn.exec_driver_sql(sql + " ORDER BY search_key", parameters).all()
+        # In key order here, not in SQL: asked to order, SQLite walks every offering in key
+        # order instead of seeking the few changed ones by ``changed_at``.
+        rows = sorted(conn.exec_driver_sql(sql, parameters).all(), key=itemgetter(0))
+    else:
+        rows = conn.exec_driver_sql(sql + " ORDER BY search_key").all()
     count = len(rows)
     columns = list(zip(*rows)) if rows else [()] * 14
 
@@ -339,22 +372,43 @@ def refresh(conn: Connection, snapshot: Snapshot, position: int) -> Snapshot:
     for ordinal, title in zip(where.tolist(), new_titles[is_known].tolist()):
         titles[ordinal] = title
     titles.extend(new_titles[fresh].tolist())
+    changed = np.concatenate([where, snapshot.size + np.arange(int(fresh.sum()), dtype=np.int64)])
     # Drafts come and go without touching a published text; anything else may have.
-    texts_may_differ = bool(rows.published.any() or snapshot.published[where].any())
+    was_published = np.concatenate([snapshot.published[where], np.zeros(int(fresh.sum()), dtype=bool)])
+    is_published = np.concatenate([rows.published[is_known], rows.published[fresh]])
+    texts_changed = changed[was_published | is_published]
+    text_version, text_changes = snapshot.text_version, snapshot.text_changes
+    if texts_changed.size:
+        text_version = next(_TEXT_VERSIONS)
+        text_changes = _kept_text_changes((*text_changes, (snapshot.text_version, texts_changed)))
     moved = replace(
         snapshot,
         position=position,
         **arrays,
         titles=tuple(titles),
         providers=tuple(providers),
-        text_version=next(_TEXT_VERSIONS) if texts_may_differ else snapshot.text_version,
+        text_version=text_version,
+        text_changes=text_changes,
         _title_rank=[],
     )
-    changed = np.concatenate([where, snapshot.size + np.arange(int(fresh.sum()), dtype=np.int64)])
     moved = replace(
         moved, designations=_read_designations(conn, moved, since=snapshot.position, changed=changed)
     )
     return _with_agreements(conn, moved, since=snapshot.position)
+
+
+TEXT_CHANGES_KEPT = (64, 4096)
+"""At most this many recent text versions, and ordinals changed over them, are remembered: an
+answer learnt before them is asked again in full."""
+
+
+def _kept_text_changes(
+    changes: tuple[tuple[int, np.ndarray], ...],
+) -> tuple[tuple[int, np.ndarray], ...]:
+    versions, ordinals = TEXT_CHANGES_KEPT
+    while changes and (len(changes) > versions or sum(c.size for _, c in changes) > ordinals):
+        changes = changes[1:]
+    return changes
 
 
 def _provider_ordinals(provider_ids: list[str], providers: dict[str, int]) -> np.ndarray:

@@ -12,8 +12,8 @@ they filter only when a caller names them. No designation ever enters relevance 
 
 How a search runs: each word goes to the database's own full-text index (FTS5 on SQLite, a
 ``tsvector`` with a GIN index on PostgreSQL), which answers in one packed value with the
-published offerings holding it and in which fields; that answer is kept for as long as the catalog
-does not change. Filters, facet counts, relevance and orderings are array operations on the
+published offerings holding it and in which fields. That answer is kept; when published offerings
+change, only they are asked about again (``find_term_again``). Filters, facet counts, relevance and orderings are array operations on the
 process's catalog index (``projections.catalog_index``). Relevance weighs each word by the fields
 that hold it (title, then provider name, summary, description) and by its rarity; ties in every
 order are broken by id (relevance: newest first, then id), so pages never repeat or drop an
@@ -22,6 +22,7 @@ offering.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -144,6 +145,44 @@ def find_term(conn: Connection, snapshot: Snapshot, term: str) -> TermMatch:
     return TermMatch(fields)
 
 
+REASK_AT_MOST = {"sqlite": 4, "postgresql": 1024}
+"""Changed offerings beyond which asking the database about a word again in full is cheaper than
+asking about each of them: FTS5 seeks a word's list once per offering, PostgreSQL reads each
+offering's row by its key."""
+
+
+def find_term_again(
+    conn: Connection, snapshot: Snapshot, term: str, known: TermMatch, changed: np.ndarray
+) -> TermMatch:
+    """``known`` (learnt on an earlier text version) brought up to ``snapshot``: the offerings at
+    ``changed`` ordinals, whose text may differ since, are asked about again; the rest holds."""
+    if known.ignored or changed.size == 0:
+        return known  # the database drops the word whatever the texts
+    if changed.size > REASK_AT_MOST[conn.dialect.name]:
+        return find_term(conn, snapshot, term)
+    fields = known.fields_of(snapshot.size).copy()
+    fields[changed] = 0
+    keys = [int(k) for k in snapshot.keys[changed]]
+    if conn.dialect.name == "sqlite":
+        for bit, field in enumerate(SEARCH_FIELDS):
+            packed = conn.exec_driver_sql(
+                f"SELECT group_concat(rowid) FROM offering_text_{field} "
+                f"WHERE offering_text_{field} MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+                (_fts5_term(term), json.dumps(keys)),
+            ).scalar()
+            fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
+        return TermMatch(fields)
+    texts = ", ".join(
+        f"(SELECT string_agg(search_key::text, ',') FROM offering_text_{field} "
+        "WHERE search_key = ANY(%(keys)s) AND words @@ to_tsquery('english', %(word)s))"
+        for field in SEARCH_FIELDS
+    )
+    found = conn.exec_driver_sql(f"SELECT {texts}", {"word": f"{term}:*", "keys": keys}).one()
+    for bit, packed in enumerate(found):
+        fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
+    return TermMatch(fields)
+
+
 def _unpack(packed: str | None) -> np.ndarray:
     if not packed:
         return np.empty(0, dtype=np.int64)
@@ -173,11 +212,19 @@ class _Search:
         self.terms = search_terms(query.q)
         self.today = query.today or events.now().date()
         self.base = snapshot.published.copy()
-        # Each word's matches are asked of the database once per catalog version (cached).
+        # Each word's matches are asked of the database once, then only about offerings whose
+        # text changed since (cached by the index).
         self.words = [
             (match.fields_of(snapshot.size), match.matched)
             for term in dict.fromkeys(self.terms)
-            if not (match := index.cached(snapshot, ("term", term), lambda t=term: find_term(conn, snapshot, t))).ignored
+            if not (
+                match := index.cached(
+                    snapshot,
+                    ("term", term),
+                    lambda t=term: find_term(conn, snapshot, t),
+                    lambda known, changed, t=term: find_term_again(conn, snapshot, t, known, changed),
+                )
+            ).ignored
         ]
         for fields, _ in self.words:
             self.base &= fields != 0

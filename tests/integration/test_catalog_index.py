@@ -132,20 +132,34 @@ def test_an_index_kept_current_by_refreshes_equals_an_index_loaded_afresh_after_
     assert loads.refreshes == 8
 
 
-def test_what_searches_learnt_about_a_word_survives_drafts_but_not_a_publication(
+class Asked:
+    """Records what searches ask the database: words in full, and words about changed offerings."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        import projections.search as search
+
+        self.full: list[str] = []
+        self.again: list[tuple[str, int]] = []
+        find_term, find_term_again = search.find_term, search.find_term_again
+
+        def counted(conn: Any, snapshot: Any, term: str) -> Any:
+            self.full.append(term)
+            return find_term(conn, snapshot, term)
+
+        def counted_again(conn: Any, snapshot: Any, term: str, known: Any, changed: Any) -> Any:
+            self.again.append((term, int(changed.size)))
+            return find_term_again(conn, snapshot, term, known, changed)
+
+        monkeypatch.setattr(search, "find_term", counted)
+        monkeypatch.setattr(search, "find_term_again", counted_again)
+
+
+def test_what_searches_learnt_about_a_word_survives_drafts_and_a_publication_asks_about_it_alone(
     services: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import projections.search as search
-
     app, runner = services.app, services.runner
-    account, _, _ = provider_with_offerings(app, 1, "Prairie Learning", ("Algebra Mastery",))
-    asked: list[str] = []
-    find_term = search.find_term
-    def counted(conn: Any, snapshot: Any, term: str) -> Any:
-        asked.append(term)
-        return find_term(conn, snapshot, term)
-
-    monkeypatch.setattr(search, "find_term", counted)
+    account, _, (listed,) = provider_with_offerings(app, 1, "Prairie Learning", ("Algebra Mastery",))
+    asked = Asked(monkeypatch)
     index = CatalogIndex()
 
     def total(q: str) -> int:
@@ -155,11 +169,11 @@ def test_what_searches_learnt_about_a_word_survives_drafts_but_not_a_publication
 
     assert total("algebra") == 1
     assert total("algebra") == 1
-    assert asked == ["algebra"]  # asked of the database once
+    assert asked.full == ["algebra"]  # asked of the database once
 
     draft = app.draft_offering(account, {"title": "Algebra Draft"})
     assert total("algebra") == 1
-    assert asked == ["algebra"]  # a draft changed no published text: the answer still holds
+    assert (asked.full, asked.again) == (["algebra"], [])  # a draft changed no published text
 
     completed = {
         "summary": "Algebra",
@@ -171,5 +185,50 @@ def test_what_searches_learnt_about_a_word_survives_drafts_but_not_a_publication
         "pricing": Pricing(PriceUnit.PER_STUDENT_PER_YEAR, Decimal("10.00")),
     }
     app.publish_offering(account, app.revise_offering(account, draft.id, completed).id)
-    assert total("algebra") == 2  # published: asked again, and found
-    assert asked == ["algebra", "algebra"]
+    assert total("algebra") == 2  # published: found
+    assert (asked.full, asked.again) == (["algebra"], [("algebra", 1)])  # asked about it alone
+
+    app.revise_offering(account, listed, {"title": "Geometry Mastery", "summary": "Shapes"})
+    assert total("algebra") == 1  # the word left the listed offering's text: no longer found
+    assert total("geometry") == 1
+    app.withdraw_offering(account, draft.id, "Retired")
+    assert total("algebra") == 0  # withdrawn: no longer listed, no longer found
+    assert asked.full == ["algebra", "geometry"]
+    assert asked.again == [("algebra", 1), ("algebra", 1), ("algebra", 1)]
+
+
+def test_a_word_is_asked_again_in_full_when_too_many_offerings_or_versions_changed_since(
+    services: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import projections.search as search
+
+    app, runner = services.app, services.runner
+    account, _, offerings = provider_with_offerings(
+        app, 1, "Prairie Learning", tuple(f"Algebra {n}" for n in range(4))
+    )
+    asked = Asked(monkeypatch)
+    monkeypatch.setitem(search.REASK_AT_MOST, services.engines.reader.dialect.name, 2)
+    monkeypatch.setattr(catalog_index, "TEXT_CHANGES_KEPT", (2, 100))
+    index = CatalogIndex()
+
+    def total(q: str) -> int:
+        runner.catch_up()
+        with services.engines.reader.connect() as conn:
+            return search_catalog(conn, CatalogQuery(q=q, today=TODAY), index).total
+
+    assert total("orchard") == 0
+    for offering in offerings[:3]:  # three offerings changed: more than 2 to ask about one by one
+        app.revise_offering(account, offering, {"summary": "Orchard math"})
+    runner.catch_up()  # seen by the index as one change of three offerings
+    assert total("orchard") == 3
+    assert (asked.full, asked.again) == (["orchard", "orchard"], [("orchard", 3)])
+
+    for offering in offerings[:3]:  # three text versions, each seen by the index: more than 2 kept
+        app.revise_offering(account, offering, {"summary": "Prairie math"})
+        with services.engines.reader.connect() as conn:
+            runner.catch_up()
+            index.snapshot(conn)
+    assert total("orchard") == 0
+    assert asked.full == ["orchard", "orchard", "orchard"]  # the answer was too old: in full
+    assert asked.again == [("orchard", 3)]
+    assert total("prairie") == 4  # the provider's name, and three summaries
