@@ -9,8 +9,8 @@ and a trivial route added to this in-process app (``/bench/bare``, no database),
 on the machine falls on all three. Figure: the catalog's p95 as served; baseline: ``/health``'s p95
 (the trivial route is reported too). Goal: p95 under 30 ms at 100,000 published offerings.
 
-A search asks the database about each word once per catalog version and keeps the answer (see
-``projections.search``), so the figure includes those first asks and the answers reused after.
+A search asks the database about each word once and keeps the answer (see ``projections.search``),
+so the figure includes those first asks and the answers reused after.
 The same requests are then timed again with that cache emptied before each one ("cold": every
 word asked of the database), and once more with one offering published (and caught up, untimed)
 before each ("while publishing": every search meets a changed catalog, and the kept answers are

@@ -105,6 +105,10 @@ def _chosen(runner: Any, names: tuple[str, ...]) -> list[str]:
     return selected
 
 
+LOCK_PATIENCE_S = 600.0
+"""How long a rebuild keeps trying when SQLite's write lock stays held past its busy timeout."""
+
+
 @projections_cli.command("rebuild")
 @click.option("--name", "names", multiple=True, help="Only these projections (default: all).")
 def projections_rebuild(names: tuple[str, ...]) -> None:
@@ -112,8 +116,11 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
     runner = services().runner
     selected = _chosen(runner, names)
     head = runner.head()
+    def waiting(_: Exception) -> None:
+        click.echo(" waiting for the database's write lock (another writer holds it)", err=True)
+
     with click.progressbar(length=head, label="replaying events", file=sys.stderr) as bar:
-        total = runner.rebuild(selected, progress=bar.update)
+        total = runner.rebuild(selected, progress=bar.update, patience=LOCK_PATIENCE_S, waiting=waiting)
     click.echo(f"rebuilt {', '.join(selected)} from {total} events")
 
 

@@ -36,7 +36,7 @@ class Settings:
     """The Open Contracting ID prefix: each contracting process is ``{prefix}-{its id}``."""
     search_cache_mb: int = 64
     """Per web process: the most the catalog index keeps of what the database answered about
-    search words (dropped whenever the catalog changes)."""
+    search words (least recently used out first)."""
 
     @classmethod
     def from_env(cls, instance_path: str, overrides: Mapping[str, Any] | None = None) -> Settings:

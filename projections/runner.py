@@ -256,11 +256,38 @@ class ProjectionRunner:
                 )
 
     def rebuild(
-        self, names: Iterable[str] | None = None, progress: Callable[[int], None] | None = None
+        self,
+        names: Iterable[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+        patience: float = 0.0,
+        waiting: Callable[[OperationalError], None] | None = None,
     ) -> int:
+        """Empty the named projections (default: all) and replay the log into them; returns
+        notifications read. With ``patience`` (seconds), a step that finds SQLite's write lock
+        held past its busy timeout (another rebuild's reset of a large read model can hold it
+        longer) is tried again until then, telling ``waiting``; a batch is all or nothing, so
+        trying again applies nothing twice."""
         selected = list(names or self.projections)
-        self.reset(selected)
-        return self.catch_up(names=selected, progress=progress)
+        deadline = time.monotonic() + patience
+        read = 0
+
+        def counted(count: int) -> None:
+            nonlocal read
+            read += count
+            if progress is not None:
+                progress(count)
+
+        for step in (lambda: self.reset(selected), lambda: self.catch_up(names=selected, progress=counted)):
+            while True:
+                try:
+                    step()
+                    break
+                except OperationalError as error:
+                    if "database is locked" not in str(error) or time.monotonic() >= deadline:
+                        raise
+                    if waiting is not None:
+                        waiting(error)
+        return read
 
     def run_forever(
         self,

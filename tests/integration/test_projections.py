@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from events.offerings import OfferingRevised
 from marketplace.domain.offerings import Offering
@@ -219,6 +220,56 @@ def test_a_reset_empties_every_read_model_table_and_leaves_each_as_the_migration
     services.runner.catch_up()  # the emptied full-text tables index again
     found = anonymous.get("/api/v1/catalog?q=prairie").get_json()
     assert [item["title"] for item in found["items"]] == ["Prairie Math Mastery"]
+
+
+def _locked() -> OperationalError:
+    """What SQLite raises when its write lock stays held past the busy timeout."""
+    return OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+
+class LockedOnce(CatalogProjection):
+    """Finds the write lock held too long once in its reset and once in its third batch."""
+
+    def __init__(self) -> None:
+        self.resets = 0
+        self.batches = 0
+
+    def reset(self, conn: Any) -> None:
+        self.resets += 1
+        if self.resets == 1:
+            raise _locked()
+        super().reset(conn)
+
+    def write(self, conn: Any, prepared: Any) -> None:
+        self.batches += 1
+        if self.batches == 3:
+            raise _locked()
+        super().write(conn, prepared)
+
+
+def test_a_patient_rebuild_tries_again_when_the_write_lock_stays_held_and_applies_nothing_twice(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=12)
+    services.runner.catch_up()
+    expected = snapshot(services.engines.reader)
+    head = services.runner.head()
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        _runner(services, [LockedOnce()], batch_size=5).rebuild()  # no patience: fails at once
+
+    waits: list[Exception] = []
+    patient = _runner(services, [LockedOnce()], batch_size=5)
+    assert patient.rebuild(patience=60, waiting=waits.append) == head
+    assert len(waits) == 2  # the reset and the third batch, each tried again
+    assert patient.positions() == {"catalog": head}
+    assert snapshot(services.engines.reader) == expected
+
+    with pytest.raises(Crash):  # any other failure is not waited out
+        _runner(services, [CrashingCatalog(crash_on=3)], batch_size=5).rebuild(
+            patience=60, waiting=waits.append
+        )
+    assert len(waits) == 2
 
 
 def test_rebuilding_from_zero_reproduces_the_incrementally_built_read_models(
