@@ -18,6 +18,7 @@ so concurrent searches each read one consistent snapshot.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import threading
 from operator import itemgetter
@@ -91,6 +92,9 @@ class Snapshot:
     """The latest text versions this one came from by refreshes, oldest first: (a version, the
     ordinals whose text may differ between it and the next). Bounded (``TEXT_CHANGES_KEPT``)."""
     _title_rank: list[np.ndarray] = field(default_factory=list, compare=False)
+    _title_rank_before: tuple[list[np.ndarray], np.ndarray] | None = field(default=None, compare=False)
+    """The snapshot refreshed into this one: its title rank (once some search needed it) and the
+    ordinals changed since, so this one's rank moves only those."""
 
     @property
     def size(self) -> int:
@@ -120,16 +124,35 @@ class Snapshot:
         return mask
 
     def title_rank(self) -> np.ndarray:
-        """Each offering's place in title order (case-insensitive, then exact, then id)."""
+        """Each offering's place in title order (case-insensitive, then exact, then id). Worked
+        out from the previous snapshot's when it had one and few offerings changed since: those
+        are taken out and put back in their places."""
         if not self._title_rank:
-            order = sorted(
-                range(self.size),
-                key=lambda i: (self.titles[i].casefold(), self.titles[i], self.id_hi[i], self.id_lo[i]),
-            )
+            order = self._title_order_from_before()
+            if order is None:
+                order = np.asarray(sorted(range(self.size), key=self._title_key), dtype=np.int64)
             rank = np.empty(self.size, dtype=np.int64)
-            rank[np.asarray(order, dtype=np.int64)] = np.arange(self.size, dtype=np.int64)
+            rank[order] = np.arange(self.size, dtype=np.int64)
             self._title_rank.append(rank)
         return self._title_rank[0]
+
+    def _title_key(self, ordinal: int) -> tuple[str, str, int, int]:
+        title = self.titles[ordinal]
+        return title.casefold(), title, int(self.id_hi[ordinal]), int(self.id_lo[ordinal])
+
+    def _title_order_from_before(self) -> np.ndarray | None:
+        if self._title_rank_before is None:
+            return None
+        ranks, changed = self._title_rank_before
+        if not ranks or changed.size > TITLE_RANK_MOVES_AT_MOST:
+            return None
+        before = ranks[0]
+        order = np.empty(before.size, dtype=np.int64)
+        order[before] = np.arange(before.size, dtype=np.int64)
+        kept = order[~np.isin(order, changed)].tolist()
+        moved = sorted(changed.tolist(), key=self._title_key)
+        places = [bisect.bisect_left(kept, self._title_key(o), key=self._title_key) for o in moved]
+        return np.insert(np.asarray(kept, dtype=np.int64), places, moved)
 
 
 @dataclass(frozen=True, eq=False)
@@ -390,12 +413,16 @@ def refresh(conn: Connection, snapshot: Snapshot, position: int) -> Snapshot:
         text_version=text_version,
         text_changes=text_changes,
         _title_rank=[],
+        _title_rank_before=(snapshot._title_rank, changed),
     )
     moved = replace(
         moved, designations=_read_designations(conn, moved, since=snapshot.position, changed=changed)
     )
     return _with_agreements(conn, moved, since=snapshot.position)
 
+
+TITLE_RANK_MOVES_AT_MOST = 2000
+"""Changed offerings beyond which the title order is worked out afresh instead."""
 
 TEXT_CHANGES_KEPT = (64, 4096)
 """At most this many recent text versions, and ordinals changed over them, are remembered: an
