@@ -11,10 +11,11 @@ on the machine falls on all three. Figure: the catalog's p95 as served; baseline
 
 A search asks the database about each word once and keeps the answer (see ``projections.search``),
 so the figure includes those first asks and the answers reused after.
-The same requests are then timed again with that cache emptied before each one ("cold": every
-word asked of the database), and once more with one offering published (and caught up, untimed)
+The same requests are then timed again with one offering published (and caught up, untimed)
 before each ("while publishing": every search meets a changed catalog, and the kept answers are
-brought up to date by asking about that offering alone); both are reported beside the figure.
+brought up to date by asking about the offerings published since), and once more with that cache
+emptied before each one ("cold": every word asked of the database in full); both are reported
+beside the figure.
 
 With ``--budget S`` the run measures a ladder of sizes: a small one first, then the largest that
 the measured seeding, projection and query costs say will fit in S seconds; when that is below
@@ -116,10 +117,10 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
                 progress(f"{database}: {requests} catalog requests at {seeder.report.published:,} offerings")
                 t0 = time.perf_counter()
                 stage = _time_requests(client, paths, profiler)
-                stage["cold"] = _time_cold(client, paths, svc.catalog_index)
                 stage["published_offerings"] = seeder.report.published
                 stage["events"] = seeder.report.events
                 stage["while_publishing"] = _time_while_publishing(client, paths, seeder, svc.runner, names)
+                stage["cold"] = _time_cold(client, paths, svc.catalog_index)
                 query_s = time.perf_counter() - t0
                 stage["seconds"] = round(query_s, 1)
                 stages.append(stage)
@@ -221,10 +222,10 @@ def _time_cold(client: Any, paths: list[str], index: Any) -> dict[str, Any]:
 def _time_while_publishing(
     client: Any, paths: list[str], seeder: Seeder, runner: Any, names: list[str] | None
 ) -> dict[str, Any]:
-    """The same requests, each after one more offering was published and caught up (not timed):
-    every search meets a new catalog text, as while providers publish. Words learnt earlier are
-    asked about the newly published offering only; the "cold" figure is what asking every word
-    in full again would cost."""
+    """The same requests again (after the timed ones: every word has been asked once), each
+    after one more offering was published and caught up (not timed): every search meets a new
+    catalog text, as while providers publish. Words learnt earlier are asked about the newly
+    published offerings only; the "cold" figure is what asking every word in full would cost."""
     timings = []
     for path in paths:
         before = seeder.report.published
