@@ -116,6 +116,7 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
     runner = services().runner
     selected = _chosen(runner, names)
     head = runner.head()
+
     def waiting(_: Exception) -> None:
         click.echo(" waiting for the database's write lock (another writer holds it)", err=True)
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import threading
-from operator import itemgetter
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import itemgetter
 from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np

@@ -13,11 +13,11 @@ they filter only when a caller names them. No designation ever enters relevance 
 How a search runs: each word goes to the database's own full-text index (FTS5 on SQLite, a
 ``tsvector`` with a GIN index on PostgreSQL), which answers in one packed value with the
 published offerings holding it and in which fields. That answer is kept; when published offerings
-change, only they are asked about again (``find_term_again``). Filters, facet counts, relevance and orderings are array operations on the
-process's catalog index (``projections.catalog_index``). Relevance weighs each word by the fields
-that hold it (title, then provider name, summary, description) and by its rarity; ties in every
-order are broken by id (relevance: newest first, then id), so pages never repeat or drop an
-offering.
+change, only they are asked about again (``find_term_again``). Filters, facet counts, relevance
+and orderings are array operations on the process's catalog index (``projections.catalog_index``).
+Relevance weighs each word by the fields that hold it (title, then provider name, summary,
+description) and by its rarity; ties in every order are broken by id (relevance: newest first,
+then id), so pages never repeat or drop an offering.
 """
 
 from __future__ import annotations
@@ -156,8 +156,10 @@ def find_term_again(
 ) -> TermMatch:
     """``known`` (learnt on an earlier text version) brought up to ``snapshot``: the offerings at
     ``changed`` ordinals, whose text may differ since, are asked about again; the rest holds."""
-    if known.ignored or changed.size == 0:
-        return known  # the database drops the word whatever the texts
+    if known.ignored:
+        return known  # the database drops the word (a stop word), whatever the texts
+    if changed.size == 0:
+        return known
     if changed.size > REASK_AT_MOST[conn.dialect.name]:
         return find_term(conn, snapshot, term)
     fields = known.fields_of(snapshot.size).copy()
