@@ -208,15 +208,7 @@ def _time_requests(client: Any, paths: list[str], profiler: Profiler) -> dict[st
 def _time_cold(client: Any, paths: list[str], index: Any) -> dict[str, Any]:
     """The same requests with the word cache emptied before each: every word goes to the
     database's full-text index."""
-    timings = []
-    for path in paths:
-        index.clear_cache()
-        t0 = time.perf_counter()
-        response = client.get(path)
-        timings.append(time.perf_counter() - t0)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path}: {response.status_code}")
-    return latency_summary(timings)
+    return _time_each(client, paths, before=index.clear_cache)
 
 
 def _time_while_publishing(
@@ -226,13 +218,22 @@ def _time_while_publishing(
     after one more offering was published and caught up (not timed): every search meets a new
     catalog text, as while providers publish. Words learnt earlier are asked about the newly
     published offerings only; the "cold" figure is what asking every word in full would cost."""
-    timings = []
-    for path in paths:
+
+    def publish_one() -> None:
         before = seeder.report.published
         seeder.seed(1)
         if seeder.report.published <= before:
             raise RuntimeError("the seeder published nothing")
         runner.catch_up(names=names)
+
+    return _time_each(client, paths, before=publish_one)
+
+
+def _time_each(client: Any, paths: list[str], before: Any) -> dict[str, Any]:
+    """Each request timed alone, ``before()`` run (untimed) ahead of each."""
+    timings = []
+    for path in paths:
+        before()
         t0 = time.perf_counter()
         response = client.get(path)
         timings.append(time.perf_counter() - t0)

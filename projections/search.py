@@ -115,33 +115,8 @@ class TermMatch:
 def find_term(conn: Connection, snapshot: Snapshot, term: str) -> TermMatch:
     """Ask the database's full-text index which published offerings hold ``term``, and where."""
     fields = np.zeros(snapshot.size, dtype=np.uint8)
-    if conn.dialect.name == "sqlite":  # no stop words: every word narrows
-        for bit, field in enumerate(SEARCH_FIELDS):
-            packed = conn.exec_driver_sql(
-                f"SELECT group_concat(rowid) FROM offering_text_{field} "
-                f"WHERE offering_text_{field} MATCH ?",
-                (_fts5_term(term),),
-            ).scalar()
-            fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
-        return TermMatch(fields)
-    texts = ", ".join(
-        f"(SELECT string_agg(search_key::text, ',') FROM offering_text_{field} "
-        "WHERE words @@ to_tsquery('english', %(word)s))"
-        for field in SEARCH_FIELDS
-    )
-    # The GIN index, always: the planner prices a heap page visit as a disk read and would scan
-    # a whole field table for a word in a few percent of offerings, several times slower.
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    try:
-        found = conn.exec_driver_sql(
-            f"SELECT numnode(to_tsquery('english', %(word)s)), {texts}", {"word": f"{term}:*"}
-        ).one()
-    finally:
-        conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
-    if not found[0]:
+    if not _ask(conn, snapshot, term, fields, among=None):
         return TermMatch(fields, ignored=True)
-    for bit, packed in enumerate(found[1:]):
-        fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
     return TermMatch(fields)
 
 
@@ -164,25 +139,51 @@ def find_term_again(
         return find_term(conn, snapshot, term)
     fields = known.fields_of(snapshot.size).copy()
     fields[changed] = 0
-    keys = [int(k) for k in snapshot.keys[changed]]
-    if conn.dialect.name == "sqlite":
+    _ask(conn, snapshot, term, fields, among=[int(k) for k in snapshot.keys[changed]])
+    return TermMatch(fields)
+
+
+def _ask(
+    conn: Connection, snapshot: Snapshot, term: str, fields: np.ndarray, among: list[int] | None
+) -> bool:
+    """Set in ``fields`` (by ordinal) the bit of each search field that holds ``term``, for every
+    published offering, or only those whose search keys are ``among``; False when the database
+    ignores the word (a stop word on PostgreSQL), which then narrows nothing."""
+    if conn.dialect.name == "sqlite":  # no stop words: every word narrows
+        only = "" if among is None else " AND rowid IN (SELECT value FROM json_each(?))"
+        parameters = (_fts5_term(term),) + (() if among is None else (json.dumps(among),))
         for bit, field in enumerate(SEARCH_FIELDS):
             packed = conn.exec_driver_sql(
                 f"SELECT group_concat(rowid) FROM offering_text_{field} "
-                f"WHERE offering_text_{field} MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
-                (_fts5_term(term), json.dumps(keys)),
+                f"WHERE offering_text_{field} MATCH ?{only}",
+                parameters,
             ).scalar()
             fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
-        return TermMatch(fields)
+        return True
+    only = "" if among is None else "search_key = ANY(%(keys)s) AND "
     texts = ", ".join(
         f"(SELECT string_agg(search_key::text, ',') FROM offering_text_{field} "
-        "WHERE search_key = ANY(%(keys)s) AND words @@ to_tsquery('english', %(word)s))"
+        f"WHERE {only}words @@ to_tsquery('english', %(word)s))"
         for field in SEARCH_FIELDS
     )
-    found = conn.exec_driver_sql(f"SELECT {texts}", {"word": f"{term}:*", "keys": keys}).one()
-    for bit, packed in enumerate(found):
+    # Asked in full, the GIN index, always: the planner prices a heap page visit as a disk read
+    # and would scan a whole field table for a word in a few percent of offerings, several times
+    # slower. Asked about some offerings, their rows by key.
+    if among is None:
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    try:
+        found = conn.exec_driver_sql(
+            f"SELECT numnode(to_tsquery('english', %(word)s)), {texts}",
+            {"word": f"{term}:*", "keys": among},
+        ).one()
+    finally:
+        if among is None:
+            conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
+    if not found[0]:
+        return False
+    for bit, packed in enumerate(found[1:]):
         fields[snapshot.ordinals_of(_unpack(packed))] |= 1 << bit
-    return TermMatch(fields)
+    return True
 
 
 def _unpack(packed: str | None) -> np.ndarray:

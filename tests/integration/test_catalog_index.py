@@ -158,6 +158,13 @@ class Asked:
         monkeypatch.setattr(search, "find_term_again", counted_again)
 
 
+def _total_found(services: Any, index: CatalogIndex, q: str) -> int:
+    """The catalog caught up, how many offerings a search for ``q`` finds through ``index``."""
+    services.runner.catch_up()
+    with services.engines.reader.connect() as conn:
+        return search_catalog(conn, CatalogQuery(q=q, today=TODAY), index).total
+
+
 def test_what_searches_learnt_about_a_word_survives_drafts_and_a_publication_asks_about_it_alone(
     services: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -167,9 +174,7 @@ def test_what_searches_learnt_about_a_word_survives_drafts_and_a_publication_ask
     index = CatalogIndex()
 
     def total(q: str) -> int:
-        runner.catch_up()
-        with services.engines.reader.connect() as conn:
-            return search_catalog(conn, CatalogQuery(q=q, today=TODAY), index).total
+        return _total_found(services, index, q)
 
     assert total("algebra") == 1
     assert total("algebra") == 1
@@ -216,9 +221,7 @@ def test_a_word_is_asked_again_in_full_when_too_many_offerings_or_versions_chang
     index = CatalogIndex()
 
     def total(q: str) -> int:
-        runner.catch_up()
-        with services.engines.reader.connect() as conn:
-            return search_catalog(conn, CatalogQuery(q=q, today=TODAY), index).total
+        return _total_found(services, index, q)
 
     assert total("orchard") == 0
     for offering in offerings[:3]:  # three offerings changed: more than 2 to ask about one by one
