@@ -114,7 +114,7 @@ def summary_of(result: dict[str, Any]) -> dict[str, Any]:
         brief["sizes"] = {k: v for k, v in result["sizes"].items() if k != "seed"}
     details = (
         "extrapolated_to_goal", "rebuild_s_at_goal", "revisions", "floor", "verification", "cold",
-        "during", "rebuild",
+        "while_publishing", "during", "rebuild", "statuses",
     )
     for key in details:
         if result.get(key) is not None:

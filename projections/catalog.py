@@ -196,9 +196,9 @@ class _Batch:
             for table in TEXT_TABLES.values():
                 writes.append(_execute(text(f"DELETE FROM {table} WHERE {key} IN ({keys})")))
         published = [o for o in touched if o.status == "published"]
+        if not published:
+            return writes
         for field, table in TEXT_TABLES.items():
-            if not published:
-                break
             values = [(o.search_key, _text_of(o, field)) for o in published]
             if sqlite:
                 writes.append(PreparedWrite(f"INSERT INTO {table} (rowid, {field}) VALUES (?, ?)", values))
@@ -279,9 +279,6 @@ class CatalogProjection(WritingProjection):
         for position, event in items:
             handlers[type(event)](batch, event, position)
         return batch.writes()
-
-    def apply(self, conn: Connection, event: Any, position: int) -> None:
-        self.apply_batch(conn, [(position, event)])
 
     def reset(self, conn: Connection) -> None:
         empty_tables(conn, [*TEXT_TABLES.values(), *(table.name for table in reversed(self.tables))])

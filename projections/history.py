@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from events.contracts import (
     ContractAmended,
@@ -115,14 +115,11 @@ class HistoryProjection(WritingProjection):
     tables = (event_history,)
 
     def handlers(self) -> dict[type, Handler]:
-        return {cls: self._record for cls in PUBLIC_EVENTS}
+        return {cls: self.apply for cls in PUBLIC_EVENTS}  # the events it records, in batches
 
     def prepare(self, snapshot: Connection, items: list[tuple[int, Any]]) -> list[Write]:
         rows = [self._row(event, position) for position, event in items]
         return [prepare_insert(snapshot.dialect, event_history, rows)]
-
-    def _record(self, conn: Connection, event: Any, position: int) -> None:
-        conn.execute(insert(event_history), [self._row(event, position)])
 
     @staticmethod
     def _row(event: Any, position: int) -> dict[str, Any]:

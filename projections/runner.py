@@ -99,6 +99,10 @@ class WritingProjection(Projection):
     def apply_batch(self, conn: Connection, items: list[tuple[int, Any]]) -> None:
         self.write(conn, self.prepare(conn, items))
 
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        """One event, as a batch of one: the handlers serve ``prepare``, not a write per event."""
+        self.apply_batch(conn, [(position, event)])
+
 
 class PositionMoved(Exception):
     """Another worker advanced the position first; this batch was rolled back and is not needed."""
