@@ -76,6 +76,21 @@ class CatalogResult:
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
+STOP_WORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom this
+    that these those am is are was were be been being have has had having do does did doing a an
+    the and but if or because as until while of at by for with about against between into through
+    during before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such no nor not
+    only own same so than too very s t can will just don should now""".split()
+)
+"""Words a search ignores (they narrow nothing), on either database: PostgreSQL's ``english``
+text search configuration drops these (its stop list, ``tsearch_data/english.stop``), and SQLite's
+FTS5 has no stop list, so without this a query such as "the orchard" would find different
+offerings on the two (on SQLite, only those holding a word that begins with "the")."""
+
+
 def search_terms(q: str | None) -> list[str]:
     return re.findall(r"\w+", (q or "").lower())[:MAX_TERMS]
 
@@ -91,8 +106,8 @@ def _fts5_term(term: str) -> str:
 @dataclass(frozen=True, eq=False)
 class TermMatch:
     """Where one search word is found: for each offering (by ordinal), a bit per field of
-    ``SEARCH_FIELDS`` that holds it; ``ignored`` when the database drops the word (a stop word
-    on PostgreSQL), which then narrows nothing."""
+    ``SEARCH_FIELDS`` that holds it; ``ignored`` for a stop word (``STOP_WORDS``, or one that
+    PostgreSQL's configuration drops), which then narrows nothing."""
 
     fields: np.ndarray  # uint8
     ignored: bool = False
@@ -115,7 +130,7 @@ class TermMatch:
 def find_term(conn: Connection, snapshot: Snapshot, term: str) -> TermMatch:
     """Ask the database's full-text index which published offerings hold ``term``, and where."""
     fields = np.zeros(snapshot.size, dtype=np.uint8)
-    if not _ask(conn, snapshot, term, fields, among=None):
+    if term in STOP_WORDS or not _ask(conn, snapshot, term, fields, among=None):
         return TermMatch(fields, ignored=True)
     return TermMatch(fields)
 
@@ -148,8 +163,8 @@ def _ask(
 ) -> bool:
     """Set in ``fields`` (by ordinal) the bit of each search field that holds ``term``, for every
     published offering, or only those whose search keys are ``among``; False when the database
-    ignores the word (a stop word on PostgreSQL), which then narrows nothing."""
-    if conn.dialect.name == "sqlite":  # no stop words: every word narrows
+    ignores the word (PostgreSQL: a word its configuration drops), which then narrows nothing."""
+    if conn.dialect.name == "sqlite":
         only = "" if among is None else " AND rowid IN (SELECT value FROM json_each(?))"
         parameters = (_fts5_term(term),) + (() if among is None else (json.dumps(among),))
         for bit, field in enumerate(SEARCH_FIELDS):

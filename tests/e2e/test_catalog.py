@@ -166,6 +166,22 @@ def test_full_text_needs_every_word_of_the_query(provider: Any, anonymous: Any) 
     assert ids(page) == [both["id"]]
 
 
+def test_full_text_ignores_common_english_words_on_either_database(
+    provider: Any, anonymous: Any
+) -> None:
+    caller, _ = provider
+    # Nothing here holds "the", "for" or "with", nor a word beginning with them.
+    plain_text = {**NEUTRAL_TEXT, "description": "Weekly lessons."}
+    orchard = publish(caller, draft(caller, **{**plain_text, "title": "Orchard Studio"}))
+    publish(caller, draft(caller, **{**plain_text, "title": "Telescope Studio"}))
+
+    page = search(anonymous, caller, q="the orchard for with")
+
+    assert ids(page) == [orchard["id"]]
+    assert search(anonymous, q="orchard the") == page
+    assert search(anonymous, q="the")["total"] == 2  # narrows nothing
+
+
 def test_full_text_with_no_match_finds_nothing(provider: Any, anonymous: Any) -> None:
     caller, _ = provider
     publish(caller, draft(caller, **NEUTRAL_TEXT))

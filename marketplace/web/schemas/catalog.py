@@ -24,7 +24,11 @@ class CatalogArgsSchema(PageArgsSchema):
     q = fields.String(
         load_default=None,
         validate=validate.Length(max=200),
-        metadata={"description": "Words to find in title, summary, description or provider name."},
+        metadata={
+            "description": "Words to find in title, summary, description or provider name; an "
+            "offering must hold every word, or a word it begins (orch finds Orchard). Common "
+            "English words such as the, for, with narrow nothing."
+        },
     )
     subject = _many(one_of(Subject), "Any of these subjects.")
     grade_band = _many(one_of(GradeBand), "Any of these grade bands.")
