@@ -182,7 +182,18 @@ def test_work_prepared_from_a_position_that_then_moved_is_dropped_not_applied_tw
     _write_history(services, make_provider, revisions=4)
     head = services.runner.head()
     other = _runner(services, [HistoryProjection()])
-    slow = _runner(services, [ProbingHistory(other.catch_up)])  # the other worker finishes first
+
+    def the_other_worker_finishes_first() -> int:
+        # In a thread, bounded: were the batch prepared while holding the position row's lock,
+        # the other worker would wait for it for ever (PostgreSQL) instead of failing the test.
+        caught_up: list[int] = []
+        worker = threading.Thread(target=lambda: caught_up.append(other.catch_up()), daemon=True)
+        worker.start()
+        worker.join(timeout=60)
+        assert caught_up, "another worker could not catch up while a batch was being prepared"
+        return caught_up[0]
+
+    slow = _runner(services, [ProbingHistory(the_other_worker_finishes_first)])
     slow.catch_up()
     assert slow.projections["history"].probed == [head]  # the other applied every event...
     assert slow.positions() == {"history": head}
