@@ -9,12 +9,20 @@ from marketplace.domain.errors import invalid
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters no text may hold (tab and line breaks are text): none belongs in a name, a title or
+a description; PostgreSQL refuses a NUL in a text column (a read model could not record the
+value), and XML, a spreadsheet's format, cannot carry the others as they are."""
+CONTROL_CHARACTERS_MESSAGE = "must not contain control characters (tab and line breaks are allowed)"
+
 
 def text(field: str, value: str | None, *, required: bool, max_length: int) -> str | None:
     if value is None or not value.strip():
         if required:
             raise invalid(field, "must not be blank")
         return None
+    if CONTROL_CHARACTERS.search(value):
+        raise invalid(field, CONTROL_CHARACTERS_MESSAGE)
     value = value.strip()
     if len(value) > max_length:
         raise invalid(field, f"must be at most {max_length} characters")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from marketplace.domain.validation import CONTROL_CHARACTERS_MESSAGE
 from tests.conftest import complete_offering
 
 OFFERINGS = "/api/v1/offerings"
@@ -96,6 +97,48 @@ def test_an_unknown_field_in_the_body_is_refused_naming_it(provider: Any) -> Non
     response = caller.post(OFFERINGS, json=complete_offering(colour="green"))
 
     assert "colour" in assert_envelope(response, 422)["errors"]["json"]
+
+
+def test_a_nul_character_in_a_text_field_is_refused_naming_it_and_nothing_is_written(
+    provider: Any,
+) -> None:
+    # Recorded, it would stop every PostgreSQL read model at that event: text cannot hold a NUL.
+    caller, provider_id = provider
+
+    response = caller.post(OFFERINGS, json=complete_offering(title="Algebra\x00Lab"))
+
+    errors = assert_envelope(response, 422)["errors"]["json"]
+    assert errors == {"title": [CONTROL_CHARACTERS_MESSAGE]}
+    assert_no_offerings_written(caller, provider_id)
+
+
+def test_a_control_character_deep_in_a_body_is_refused_naming_where_it_is(provider: Any) -> None:
+    caller, _ = provider
+    body = complete_offering()
+    body["evidence"]["study_title"] = "Effects of \x07adaptive practice"
+
+    response = caller.post(OFFERINGS, json=body)
+
+    errors = assert_envelope(response, 422)["errors"]["json"]
+    assert errors == {"evidence": {"study_title": [CONTROL_CHARACTERS_MESSAGE]}}
+
+
+def test_a_control_character_in_a_query_is_refused_naming_the_parameter(anonymous: Any) -> None:
+    for path in ("/api/v1/catalog", "/api/v1/providers"):
+        response = anonymous.get(path, query_string={"q": "math\x00"})
+
+        assert set(assert_envelope(response, 422)["errors"]["query"]) == {"q"}
+
+
+def test_tabs_and_line_breaks_in_text_are_accepted(provider: Any) -> None:
+    caller, _ = provider
+
+    description = "One.\n\tTwo.\r\nThree."
+
+    response = caller.post(OFFERINGS, json=complete_offering(description=description))
+
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["description"] == description
 
 
 def test_a_malformed_json_body_is_refused_with_a_message(provider: Any) -> None:
