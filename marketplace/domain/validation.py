@@ -14,6 +14,18 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 a description; PostgreSQL refuses a NUL in a text column (a read model could not record the
 value), and XML, a spreadsheet's format, cannot carry the others as they are."""
 CONTROL_CHARACTERS_MESSAGE = "must not contain control characters (tab and line breaks are allowed)"
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+SURROGATES_MESSAGE = "must not contain a lone surrogate escape (\\ud800-\\udfff): it is no character"
+
+
+def unfit_text(value: str) -> str | None:
+    """Why ``value`` cannot be recorded as text (a control character, or half of a UTF-16
+    surrogate pair, which no encoding can store), or None."""
+    if CONTROL_CHARACTERS.search(value):
+        return CONTROL_CHARACTERS_MESSAGE
+    if _SURROGATES.search(value):
+        return SURROGATES_MESSAGE
+    return None
 
 
 def text(field: str, value: str | None, *, required: bool, max_length: int) -> str | None:
@@ -21,8 +33,9 @@ def text(field: str, value: str | None, *, required: bool, max_length: int) -> s
         if required:
             raise invalid(field, "must not be blank")
         return None
-    if CONTROL_CHARACTERS.search(value):
-        raise invalid(field, CONTROL_CHARACTERS_MESSAGE)
+    unfit = unfit_text(value)
+    if unfit is not None:
+        raise invalid(field, unfit)
     value = value.strip()
     if len(value) > max_length:
         raise invalid(field, f"must be at most {max_length} characters")

@@ -7,9 +7,10 @@ costs about four times the load itself. A schema instance keeps no per-request s
 has no ``context``; these schemas set no attributes on themselves), so one instance, built when
 the view is declared, serves every request. The OpenAPI document is the same either way.
 
-Its parser refuses, before any schema sees them, strings holding control characters anywhere in
-a JSON body or a query string (``marketplace.domain.validation.CONTROL_CHARACTERS``), naming
-each: a NUL recorded in an event would stop every PostgreSQL read model at that event.
+Its parser refuses, before any schema sees them, strings anywhere in a JSON body or a query
+string that cannot be recorded as text (``marketplace.domain.validation.unfit_text``: control
+characters, unpaired surrogates), naming each: a NUL recorded in an event would stop every
+PostgreSQL read model at that event, and an unpaired surrogate cannot be encoded at all.
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ import flask_smorest
 from marshmallow import Schema, ValidationError
 from webargs.flaskparser import FlaskParser
 
-from marketplace.domain.validation import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
+from marketplace.domain.validation import unfit_text
 
 
-def control_characters(data: Any) -> Any:
+def unfit_strings(data: Any) -> Any:
     """Messages shaped as a schema's (``{"title": [...]}``, list items by index) for every string
-    in ``data``, keys included, that holds a control character; None when there is none."""
+    in ``data``, keys included, that cannot be recorded as text; None when there is none."""
     if isinstance(data, str):
-        return [CONTROL_CHARACTERS_MESSAGE] if CONTROL_CHARACTERS.search(data) else None
+        unfit = unfit_text(data)
+        return None if unfit is None else [unfit]
     if isinstance(data, Mapping):
         items: Any = data.items()
     elif isinstance(data, list):
@@ -37,7 +39,7 @@ def control_characters(data: Any) -> Any:
         return None
     found = {}
     for key, value in items:
-        problem = control_characters(key) or control_characters(value)
+        problem = unfit_strings(key) or unfit_strings(value)
         if problem:
             found[key] = problem
     return found or None
@@ -45,8 +47,10 @@ def control_characters(data: Any) -> Any:
 
 class Parser(FlaskParser):
     def pre_load(self, location_data: Any, *, schema: Schema, req: Any, location: str) -> Any:
-        raw = dict(req.args.lists()) if location in ("query", "querystring") else location_data
-        problems = control_characters(raw) if location in ("json", "query", "querystring") else None
+        raw = location_data
+        if location in ("query", "querystring"):  # every value of a repeated parameter
+            raw = {name: v[0] if len(v) == 1 else v for name, v in req.args.lists()}
+        problems = unfit_strings(raw) if location in ("json", "query", "querystring") else None
         if problems:
             raise ValidationError(problems)
         return super().pre_load(location_data, schema=schema, req=req, location=location)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from marketplace.domain.validation import CONTROL_CHARACTERS_MESSAGE
+from marketplace.domain.validation import CONTROL_CHARACTERS_MESSAGE, SURROGATES_MESSAGE
 from tests.conftest import complete_offering
 
 OFFERINGS = "/api/v1/offerings"
@@ -112,6 +112,16 @@ def test_a_nul_character_in_a_text_field_is_refused_naming_it_and_nothing_is_wri
     assert_no_offerings_written(caller, provider_id)
 
 
+def test_a_lone_surrogate_escape_in_a_text_field_is_refused_naming_it(provider: Any) -> None:
+    caller, provider_id = provider
+
+    response = caller.post(OFFERINGS, json=complete_offering(summary="Half a pair: \ud83d."))
+
+    errors = assert_envelope(response, 422)["errors"]["json"]
+    assert errors == {"summary": [SURROGATES_MESSAGE]}
+    assert_no_offerings_written(caller, provider_id)
+
+
 def test_a_control_character_deep_in_a_body_is_refused_naming_where_it_is(provider: Any) -> None:
     caller, _ = provider
     body = complete_offering()
@@ -127,7 +137,8 @@ def test_a_control_character_in_a_query_is_refused_naming_the_parameter(anonymou
     for path in ("/api/v1/catalog", "/api/v1/providers"):
         response = anonymous.get(path, query_string={"q": "math\x00"})
 
-        assert set(assert_envelope(response, 422)["errors"]["query"]) == {"q"}
+        errors = assert_envelope(response, 422)["errors"]["query"]
+        assert errors == {"q": [CONTROL_CHARACTERS_MESSAGE]}
 
 
 def test_tabs_and_line_breaks_in_text_are_accepted(provider: Any) -> None:

@@ -18,7 +18,7 @@ from marketplace.demo import load_demo
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 NOT_AN_ID = "not-an-id"
-WRONG_VALUES = (None, "x" * 5000, -1, 10**30, True, [{}], {}, "NaN")
+WRONG_VALUES = (None, "x" * 5000, -1, 10**30, True, [{}], {}, "NaN", "\ud800")
 ODD_QUERY_VALUES = ("", "x", "-1", "99999999999999999999", "2026-13-45", "\x00")
 WRITES = ("post", "patch", "put", "delete")
 ROLES = ("admin", "provider", "buyer")

@@ -9,7 +9,7 @@ from events.types import Subject
 from marketplace.domain.accounts import Account
 from marketplace.domain.errors import InvalidValue, WrongState
 from marketplace.domain.offerings import REQUIRED_TO_PUBLISH, Offering, OfferingStatus
-from marketplace.domain.validation import CONTROL_CHARACTERS_MESSAGE
+from marketplace.domain.validation import CONTROL_CHARACTERS_MESSAGE, SURROGATES_MESSAGE
 from tests.unit.conftest import FIXED_NOW
 from tests.unit.factories import complete_details
 
@@ -49,15 +49,18 @@ def test_a_title_longer_than_200_characters_is_refused(owner: Account) -> None:
     assert set(refused.value.fields) == {"title"}
 
 
-@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1b", "\x7f"])
-def test_text_holding_a_control_character_is_refused_naming_the_field(
-    owner: Account, character: str
+@pytest.mark.parametrize(
+    ("character", "message"),
+    [(c, CONTROL_CHARACTERS_MESSAGE) for c in ("\x00", "\x01", "\x1b", "\x7f")]
+    + [(c, SURROGATES_MESSAGE) for c in ("\ud800", "\udfff")],
+)
+def test_text_holding_a_control_character_or_a_lone_surrogate_is_refused_naming_the_field(
+    owner: Account, character: str, message: str
 ) -> None:
     with pytest.raises(InvalidValue) as refused:
         Offering.draft(owner, {"title": "Prairie Math", "summary": f"Short{character}summary."})
 
-    assert set(refused.value.fields) == {"summary"}
-    assert refused.value.fields["summary"] == [CONTROL_CHARACTERS_MESSAGE]
+    assert refused.value.fields == {"summary": [message]}
 
 
 def test_tabs_and_line_breaks_inside_text_are_kept(owner: Account) -> None:
