@@ -1,7 +1,8 @@
 """Every operation the OpenAPI document lists, on the demo data, as every kind of caller, fed
 malformed input: ids that name nothing or are not ids, bodies of the wrong shape, fields of the
 wrong type, broken JSON, odd query values. Each answer is a 2xx or a 4xx, and every refusal is
-the JSON error envelope with a message: never a 500, never an HTML page.
+the JSON error envelope with a message: never a 500, never an HTML page. Whatever was accepted,
+the read models then record.
 
 The operations come from the document itself, so an endpoint added later is covered without
 touching this test."""
@@ -81,7 +82,7 @@ def _is_sound(response: Any) -> bool:
 
 
 def test_no_operation_answers_malformed_input_with_a_server_error_or_a_non_json_refusal(
-    client: Any, callers: dict[str, dict[str, str]]
+    client: Any, services: Any, callers: dict[str, dict[str, str]]
 ) -> None:
     document = client.get("/api/openapi.json").get_json()
     real_ids = _ids_in_lists(client, document, callers)
@@ -123,3 +124,6 @@ def test_no_operation_answers_malformed_input_with_a_server_error_or_a_non_json_
                 ask(method, path, headers, json={}, extra=odd_headers)
     assert asked > 1000
     assert not failures, "\n".join(failures)
+    # What was accepted, every read model can record: catching up raises on an event it cannot.
+    services.runner.catch_up()
+    assert services.runner.lowest_position() == services.runner.head()
