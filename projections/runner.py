@@ -160,6 +160,16 @@ class ProjectionRunner:
                 count = self._run_batch(group, lowest)
             except PositionMoved:
                 continue
+            except OperationalError:
+                raise  # the database busy or away: the caller waits and tries again
+            except Exception:
+                # Not the database's moment: an event these read models cannot apply. Name them
+                # and where, for the operator; every later catch-up stops at the same batch.
+                log.exception(
+                    "projections %s could not apply the events after log position %d",
+                    ", ".join(p.name for p in group), lowest,
+                )
+                raise
             if count == 0:
                 return read  # nothing more in the log (target beyond the head)
             read += count

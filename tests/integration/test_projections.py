@@ -61,7 +61,7 @@ def _runner(services: Any, projections: list[Any], batch_size: int = 1000) -> Pr
 
 
 def test_a_crash_mid_batch_changes_nothing_and_the_resumed_run_equals_a_rebuild(
-    services: Any, make_provider: Any
+    services: Any, make_provider: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     _write_history(services, make_provider, revisions=12)
     head = services.runner.head()
@@ -70,6 +70,10 @@ def test_a_crash_mid_batch_changes_nothing_and_the_resumed_run_equals_a_rebuild(
     with pytest.raises(Crash):
         crashing.catch_up()
     assert crashing.positions() == {"catalog": 0, "history": 0}
+    told = [r for r in caplog.records if r.name == "projections.runner" and r.exc_info]
+    assert [r.getMessage() for r in told] == [
+        "projections catalog, history could not apply the events after log position 0"
+    ]
     assert snapshot(services.engines.reader)["offerings"] == []
 
     resumed = _runner(services, all_projections(services.app))
