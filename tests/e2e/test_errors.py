@@ -99,26 +99,22 @@ def test_an_unknown_field_in_the_body_is_refused_naming_it(provider: Any) -> Non
     assert "colour" in assert_envelope(response, 422)["errors"]["json"]
 
 
-def test_a_nul_character_in_a_text_field_is_refused_naming_it_and_nothing_is_written(
-    provider: Any,
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        # Recorded, a NUL would stop every PostgreSQL read model at that event.
+        ("title", "Algebra\x00Lab", CONTROL_CHARACTERS_MESSAGE),
+        ("summary", "Half a pair: \ud83d.", SURROGATES_MESSAGE),
+    ],
+)
+def test_text_that_cannot_be_recorded_is_refused_naming_the_field_and_nothing_is_written(
+    provider: Any, field: str, value: str, message: str
 ) -> None:
-    # Recorded, it would stop every PostgreSQL read model at that event: text cannot hold a NUL.
     caller, provider_id = provider
 
-    response = caller.post(OFFERINGS, json=complete_offering(title="Algebra\x00Lab"))
+    response = caller.post(OFFERINGS, json=complete_offering(**{field: value}))
 
-    errors = assert_envelope(response, 422)["errors"]["json"]
-    assert errors == {"title": [CONTROL_CHARACTERS_MESSAGE]}
-    assert_no_offerings_written(caller, provider_id)
-
-
-def test_a_lone_surrogate_escape_in_a_text_field_is_refused_naming_it(provider: Any) -> None:
-    caller, provider_id = provider
-
-    response = caller.post(OFFERINGS, json=complete_offering(summary="Half a pair: \ud83d."))
-
-    errors = assert_envelope(response, 422)["errors"]["json"]
-    assert errors == {"summary": [SURROGATES_MESSAGE]}
+    assert assert_envelope(response, 422)["errors"]["json"] == {field: [message]}
     assert_no_offerings_written(caller, provider_id)
 
 
