@@ -1,17 +1,29 @@
-"""Accounts act for at most one organization; credentials are bearer tokens stored only as hashes."""
+"""Accounts act for at most one organization; credentials are bearer tokens stored only as hashes.
+
+Rules enforced here for credentials (an account's tokens):
+- the account itself (rotating its token), an admin, or the operator at the console issues a new
+  one; nobody else manages an account's tokens, and to anybody else a credential does not exist;
+- a credential is revoked once, with a reason (required, at most 2,000 characters);
+- revoking all of an account's credentials revokes each live one together: one reason, one moment.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
+from enum import Enum
 from functools import singledispatchmethod
+from typing import Iterable
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+import events
 from events import MarketplaceEvent
 from events.accounts import AccountBoundToOrganization, AccountOpened, CredentialIssued, CredentialRevoked
 from events.types import Role
+from marketplace.domain import validation
 from marketplace.domain.errors import NotAllowed, WrongState, invalid
 
 OPERATOR = "operator"
@@ -80,6 +92,10 @@ class Account(Aggregate):
     def acts_for(self, organization_id: UUID) -> bool:
         return self.organization_id is not None and self.organization_id == organization_id
 
+    def manages_credentials_of(self, account_id: UUID) -> bool:
+        """An account manages its own tokens; an admin manages every account's."""
+        return self.role is Role.ADMIN or self.id == account_id
+
     @singledispatchmethod
     def when(self, event: MarketplaceEvent) -> None:
         raise NotImplementedError(type(event))
@@ -93,6 +109,22 @@ class Account(Aggregate):
     @when.register
     def _(self, event: AccountBoundToOrganization) -> None:
         self.organization_id = event.organization_id
+
+
+class CredentialStatus(Enum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+def credential_status(revoked: bool) -> CredentialStatus:
+    """The status from the recorded facts (the read model uses the same rule)."""
+    return CredentialStatus.REVOKED if revoked else CredentialStatus.ACTIVE
+
+
+def require_credential_manager(by: Account | None, account_id: UUID) -> None:
+    """Only the account itself, an admin, or the operator (``by`` None) manages its tokens."""
+    if by is not None and not by.manages_credentials_of(account_id):
+        raise NotAllowed("only the account itself or an admin manages its tokens")
 
 
 class Credential(Aggregate):
@@ -109,16 +141,50 @@ class Credential(Aggregate):
     @classmethod
     def issue(cls, by: Account | None, account: Account) -> tuple[Credential, str]:
         """Issue a new token for ``account``; the token is returned once and never kept."""
+        require_credential_manager(by, account.id)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         credential = cls._create(
             CredentialIssued, id=cls.id_for(token), actor=actor_of(by), account_id=account.id
         )
         return credential, token
 
-    def revoke(self, by: Account | None, reason: str) -> None:
+    def is_visible_to(self, by: Account | None) -> bool:
+        """Whether ``by`` may know this credential exists: only those who manage its account's
+        tokens (a credential's id is derived from its token)."""
+        return by is None or by.manages_credentials_of(self.account_id)
+
+    def revoke(self, by: Account | None, reason: str, at: datetime | None = None) -> None:
+        """Revoke, with a reason; ``at`` is the moment recorded (default: now), which credentials
+        revoked together share."""
+        require_credential_manager(by, self.account_id)
         if self.revoked:
-            raise WrongState("credential already revoked")
-        self.trigger_event(CredentialRevoked, actor=actor_of(by), reason=reason)
+            raise WrongState("this credential is already revoked")
+        self.trigger_event(
+            CredentialRevoked, actor=actor_of(by), reason=_revocation_reason(reason), timestamp=at
+        )
+
+    @staticmethod
+    def revoke_all(
+        by: Account | None, account: Account, credentials: Iterable[Credential], reason: str
+    ) -> list[Credential]:
+        """Revoke each live one of ``account``'s ``credentials`` (others are left alone), together:
+        one reason and one moment, so the ones revoked together are known afterwards as those its
+        actor revoked at that moment. Returns them, in the order given."""
+        require_credential_manager(by, account.id)
+        reason = _revocation_reason(reason)
+        moment = events.now()
+        live = [c for c in credentials if c.account_id == account.id and not c.revoked]
+        for credential in live:
+            credential.revoke(by, reason, at=moment)
+        return live
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def status(self) -> CredentialStatus:
+        return credential_status(self.revoked)
 
     @singledispatchmethod
     def when(self, event: MarketplaceEvent) -> None:
@@ -127,11 +193,21 @@ class Credential(Aggregate):
     @when.register
     def _(self, event: CredentialIssued) -> None:
         self.account_id = event.account_id
-        self.revoked = False
+        self.issued_at = event.timestamp
+        self.issued_by = event.actor
+        self.revoked_at: datetime | None = None
+        self.revoked_by: str | None = None
+        self.revocation_reason: str | None = None
 
     @when.register
     def _(self, event: CredentialRevoked) -> None:
-        self.revoked = True
+        self.revoked_at = event.timestamp
+        self.revoked_by = event.actor
+        self.revocation_reason = event.reason
+
+
+def _revocation_reason(reason: str) -> str:
+    return validation.required_text("reason", reason, max_length=2000)
 
 
 def actor_of(account: Account | None) -> str:

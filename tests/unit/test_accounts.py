@@ -6,10 +6,17 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from events.accounts import AccountBoundToOrganization
+from events.accounts import AccountBoundToOrganization, CredentialRevoked
 from events.types import Role
-from marketplace.domain.accounts import OPERATOR, TOKEN_PREFIX, Account, Credential
+from marketplace.domain.accounts import (
+    OPERATOR,
+    TOKEN_PREFIX,
+    Account,
+    Credential,
+    CredentialStatus,
+)
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState
+from tests.unit.conftest import FIXED_NOW, FixedClock
 
 NOT_ADMINS = [Role.PROVIDER, Role.BUYER, Role.EVALUATOR, Role.AUTHORITY]
 
@@ -167,6 +174,133 @@ def test_a_revoked_credential_cannot_be_revoked_twice() -> None:
         credential.revoke(None, "again")
 
     assert credential.collect_events() == []
+
+
+def _issued(account: Account) -> Credential:
+    """A credential of ``account`` issued by the operator, its issue already collected."""
+    credential, _ = Credential.issue(None, account)
+    credential.collect_events()
+    return credential
+
+
+def test_an_account_issues_itself_a_new_token_recorded_as_done_by_it() -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+
+    credential, token = Credential.issue(account, account)
+
+    assert credential.id == Credential.id_for(token) and credential.account_id == account.id
+    assert (credential.issued_by, credential.issued_at) == (str(account.id), FIXED_NOW)
+    assert credential.status is CredentialStatus.ACTIVE
+
+
+def test_an_admin_issues_a_token_for_another_account() -> None:
+    admin = Account.open(None, Role.ADMIN, "Admin")
+    account = Account.open(None, Role.PROVIDER, "Dana")
+
+    credential, _ = Credential.issue(admin, account)
+
+    assert credential.account_id == account.id and credential.issued_by == str(admin.id)
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_no_other_account_issues_a_token_for_an_account(role: Role) -> None:
+    other = Account.open(None, role, "Someone else")
+
+    with pytest.raises(NotAllowed):
+        Credential.issue(other, Account.open(None, Role.BUYER, "Dana"))
+
+
+def test_a_revocation_records_who_revoked_it_when_and_why() -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+    credential = _issued(account)
+
+    credential.revoke(account, "  left the district  ")
+
+    assert (credential.revoked_by, credential.revoked_at) == (str(account.id), FIXED_NOW)
+    assert credential.revocation_reason == "left the district"
+    assert credential.status is CredentialStatus.REVOKED
+
+
+def test_an_admin_revokes_another_accounts_credential() -> None:
+    admin = Account.open(None, Role.ADMIN, "Admin")
+    credential = _issued(Account.open(None, Role.BUYER, "Dana"))
+
+    credential.revoke(admin, "token leaked in a support ticket")
+
+    (event,) = credential.collect_events()
+    assert isinstance(event, CredentialRevoked) and event.actor == str(admin.id)
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_no_other_account_revokes_a_credential_and_nothing_is_recorded(role: Role) -> None:
+    credential = _issued(Account.open(None, Role.BUYER, "Dana"))
+
+    with pytest.raises(NotAllowed):
+        credential.revoke(Account.open(None, role, "Someone else"), "not mine")
+
+    assert credential.collect_events() == [] and not credential.revoked
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_a_credential_is_visible_only_to_its_account_an_admin_and_the_operator(role: Role) -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+    credential = _issued(account)
+
+    assert credential.is_visible_to(account)
+    assert credential.is_visible_to(Account.open(None, Role.ADMIN, "Admin"))
+    assert credential.is_visible_to(None)
+    assert not credential.is_visible_to(Account.open(None, role, "Someone else"))
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "r" * 2001])
+def test_a_revocation_needs_a_reason_of_at_most_2000_characters(reason: str) -> None:
+    credential = _issued(Account.open(None, Role.BUYER, "Dana"))
+
+    with pytest.raises(InvalidValue) as refused:
+        credential.revoke(None, reason)
+
+    assert set(refused.value.fields) == {"reason"}
+    assert credential.collect_events() == [] and not credential.revoked
+
+
+def test_revoking_all_revokes_each_live_credential_together_and_leaves_the_rest_alone(
+    fixed_clock: FixedClock,
+) -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+    first, second, already = _issued(account), _issued(account), _issued(account)
+    already.revoke(None, "lost laptop")
+    already.collect_events()
+    someone_elses = _issued(Account.open(None, Role.BUYER, "Lee"))
+    fixed_clock.moment = FIXED_NOW.replace(hour=13)
+
+    revoked = Credential.revoke_all(None, account, [first, already, someone_elses, second], "left")
+
+    assert revoked == [first, second]
+    recorded = [event for c in revoked for event in c.collect_events()]
+    moment = fixed_clock.moment
+    assert {(e.actor, e.reason, e.timestamp) for e in recorded} == {(OPERATOR, "left", moment)}
+    assert already.collect_events() == [] and already.revocation_reason == "lost laptop"
+    assert someone_elses.collect_events() == [] and not someone_elses.revoked
+
+
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_no_other_account_revokes_all_of_an_accounts_credentials(role: Role) -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+    credential = _issued(account)
+
+    with pytest.raises(NotAllowed):
+        Credential.revoke_all(Account.open(None, role, "Someone else"), account, [credential], "x")
+
+    assert credential.collect_events() == []
+
+
+def test_revoking_all_refuses_a_blank_reason_even_with_nothing_live() -> None:
+    account = Account.open(None, Role.BUYER, "Dana")
+
+    with pytest.raises(InvalidValue) as refused:
+        Credential.revoke_all(account, account, [], " ")
+
+    assert set(refused.value.fields) == {"reason"}
 
 
 @pytest.mark.parametrize("role", NOT_ADMINS)
