@@ -6,6 +6,7 @@ from typing import Any
 
 from projections.award_register import AwardRegisterProjection
 from projections.catalog import CatalogProjection
+from projections.credentials import CredentialsProjection
 from projections.history import HistoryProjection
 from projections.ocds import DEFAULT_OCID_PREFIX, OcdsProjection
 from projections.outcomes import OutcomesProjection
@@ -23,6 +24,7 @@ def all_projections(app: Any, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> list[Pr
         AwardRegisterProjection(app),
         OcdsProjection(ocid_prefix),
         OutcomesProjection(),
+        CredentialsProjection(),
     ]
 
 

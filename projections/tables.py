@@ -359,3 +359,19 @@ contract_offerings = Table(
     Column("offering_id", Uuid, primary_key=True),
     Index(None, "offering_id", "contract_id"),
 )
+
+# Accounts' bearer credentials: who issued and who revoked each, for the account itself, admins
+# and auditors. The id is the one derived from the token's hash when it was issued; neither the
+# token nor its hash is here. Actors as events record them: an account id or ``operator``.
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_by", String(64), nullable=True),
+    Column("revocation_reason", Text, nullable=True),
+    Index(None, "account_id", "issued_at"),
+)

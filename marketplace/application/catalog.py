@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
 from events.types import Contact, OrganizationIdentifier, Role
-from marketplace.domain.accounts import Account, Credential
+from marketplace.domain.accounts import Account, Credential, require_credential_manager
 from marketplace.domain.districts import District
 from marketplace.domain.errors import NotFound, StaleVersion
 from marketplace.domain.offerings import Offering
@@ -46,6 +46,42 @@ class CatalogUseCases(_Base):
         credential, token = Credential.issue(by, account)
         self.save(account, credential)
         return account, token
+
+    # Credentials: ``by`` None is the operator at the console ---------------------------------
+
+    def credential_holder(self, by: Account | None, account_id: UUID) -> Account:
+        """The account whose tokens ``by`` would manage. Refused (403) before the account is
+        looked for (404), so a caller learns nothing of accounts that are not its own."""
+        require_credential_manager(by, account_id)
+        return self.get_account(account_id)
+
+    def issue_credential(self, by: Account | None, account_id: UUID) -> tuple[Credential, str]:
+        """A new token for the account (its own rotation, an admin's or the operator's); the
+        token is returned here and never again."""
+        credential, token = Credential.issue(by, self.credential_holder(by, account_id))
+        self.save(credential)
+        return credential, token
+
+    def revoke_credential(self, by: Account | None, credential_id: UUID, reason: str) -> Credential:
+        credential = self.load_optional(credential_id)
+        if not isinstance(credential, Credential) or not credential.is_visible_to(by):
+            raise NotFound(f"credential {credential_id} not found")
+        credential.revoke(by, reason)
+        self.save(credential)
+        return credential
+
+    def revoke_credentials(
+        self, by: Account | None, account_id: UUID, credential_ids: Iterable[UUID], reason: str
+    ) -> list[Credential]:
+        """Revoke every live credential of the account among ``credential_ids`` (the account's
+        live ones as the credentials read model lists them, caught up to the log head), all in
+        one save: either every one is revoked or none is. Returns those revoked."""
+        account = self.credential_holder(by, account_id)
+        credentials = [self._get(Credential, c, "credential") for c in credential_ids]
+        revoked = Credential.revoke_all(by, account, credentials, reason)
+        if revoked:
+            self.save(*revoked)
+        return revoked
 
     # Providers -----------------------------------------------------------------------------
 
