@@ -7,8 +7,9 @@ import signal
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from datetime import timedelta, timezone
-from typing import Any
+from typing import Any, Iterator
 from uuid import UUID
 
 import click
@@ -18,6 +19,7 @@ from flask.cli import AppGroup
 import migrations
 from marketplace.logs import configure_logging
 from events.types import ProcurementMethod, Role
+from marketplace.domain.errors import DomainError
 from marketplace.web.services import services
 
 db_cli = AppGroup("db", help="The database: migrations and the event store's tables.")
@@ -71,6 +73,15 @@ def db_upgrade() -> None:
     click.echo(f"database ready ({svc.engines.writer.dialect.name}, read models at head)")
 
 
+@contextmanager
+def _refusals_as_errors() -> Iterator[None]:
+    """A rule's refusal is the operator's error message (exit status 1), not a traceback."""
+    try:
+        yield
+    except DomainError as refusal:
+        raise click.ClickException(refusal.message) from None
+
+
 @accounts_cli.command("create")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", required=True, help="Who the account is for.")
@@ -78,9 +89,71 @@ def db_upgrade() -> None:
 def accounts_create(role: str, name: str, organization: str | None) -> None:
     """Open an account as the operator; the token is printed as the last line, once."""
     organization_id = UUID(organization) if organization else None
-    account, token = services().app.open_account(None, Role(role), name, organization_id)
+    with _refusals_as_errors():
+        account, token = services().app.open_account(None, Role(role), name, organization_id)
     click.echo(f"account {account.id} ({account.role.value}: {account.name})", err=True)
     click.echo(token)
+
+
+@accounts_cli.command("issue-token")
+@click.option("--account", "account_id", type=click.UUID, required=True)
+def accounts_issue_token(account_id: UUID) -> None:
+    """Issue a new token for the account as the operator; the token is printed as the last line,
+    once. Its other tokens keep working until revoked."""
+    with _refusals_as_errors():
+        credential, token = services().app.issue_credential(None, account_id)
+    click.echo(f"credential {credential.id} for account {account_id}", err=True)
+    click.echo(token)
+
+
+@accounts_cli.command("revoke-token")
+@click.option("--credential", "credential_id", type=click.UUID, required=True)
+@click.option("--reason", required=True, help="Why (kept with the revocation).")
+def accounts_revoke_token(credential_id: UUID, reason: str) -> None:
+    """Revoke one token, by its credential id, as the operator: refused from its next request."""
+    with _refusals_as_errors():
+        credential = services().app.revoke_credential(None, credential_id, reason)
+    click.echo(f"revoked credential {credential.id} of account {credential.account_id}")
+
+
+@accounts_cli.command("revoke-tokens")
+@click.option("--account", "account_id", type=click.UUID, required=True)
+@click.option("--reason", required=True, help="Why (kept with each revocation).")
+def accounts_revoke_tokens(account_id: UUID, reason: str) -> None:
+    """Revoke every live token of the account as the operator, all at once; prints each one."""
+    from projections.credential_queries import live_credential_ids
+    from projections.credentials import CredentialsProjection
+
+    svc = services()
+    svc.runner.catch_up(names=[CredentialsProjection.name])  # every credential issued so far
+    with svc.engines.reader.connect() as conn:
+        live = live_credential_ids(conn, account_id)
+    with _refusals_as_errors():
+        revoked = svc.app.revoke_credentials(None, account_id, live, reason)
+    click.echo(f"revoked {len(revoked)} credential(s) of account {account_id}")
+    for credential in revoked:
+        click.echo(str(credential.id))
+
+
+@accounts_cli.command("credentials")
+@click.option("--account", "account_id", type=click.UUID, required=True)
+def accounts_credentials(account_id: UUID) -> None:
+    """The account's credentials, newest first: status, who issued and who revoked each, why."""
+    from projections.credential_queries import credentials_of
+    from projections.credentials import CredentialsProjection
+
+    svc = services()
+    with _refusals_as_errors():
+        svc.app.credential_holder(None, account_id)
+    svc.runner.catch_up(names=[CredentialsProjection.name])
+    with svc.engines.reader.connect() as conn:
+        listed = credentials_of(conn, account_id)
+    for c in listed:
+        line = f"{c['id']}  {c['status']:<7}  issued {c['issued_at']} by {c['issued_by']}"
+        if c["revoked_at"] is not None:
+            line += f"; revoked {c['revoked_at']} by {c['revoked_by']}: {c['revocation_reason']}"
+        click.echo(line)
+    click.echo(f"{len(listed)} credential(s)", err=True)
 
 
 @projections_cli.command("status")

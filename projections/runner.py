@@ -134,8 +134,9 @@ class ProjectionRunner:
             found = {name: int(position) for name, position in rows}
         return {name: found.get(name, 0) for name in self.projections}
 
-    def lowest_position(self) -> int:
-        return min(self.positions().values(), default=0)
+    def lowest_position(self, names: Iterable[str] | None = None) -> int:
+        positions = self.positions()
+        return min((positions[name] for name in (names or positions)), default=0)
 
     # Catching up -----------------------------------------------------------------------------
 
@@ -233,15 +234,19 @@ class ProjectionRunner:
             if current != start:
                 raise PositionMoved(projection.name)
 
-    def wait_for(self, position: int, timeout: float, catch_up: bool) -> bool:
-        """Block until every projection has applied ``position``; True when it has."""
+    def wait_for(
+        self, position: int, timeout: float, catch_up: bool, names: Iterable[str] | None = None
+    ) -> bool:
+        """Block until the named projections (default: all) have applied ``position``; True
+        when they have."""
+        selected = list(names) if names is not None else None
         deadline = time.monotonic() + timeout
         while True:
-            if self.lowest_position() >= position:
+            if self.lowest_position(selected) >= position:
                 return True
             if catch_up:
                 try:
-                    self.catch_up(until=position)
+                    self.catch_up(until=position, names=selected)
                     continue
                 except OperationalError:  # busy database: fall back to waiting for the worker
                     log.warning("catch-up on read failed; waiting for the projection worker")

@@ -16,6 +16,7 @@ from marketplace.web import (
     accounts,
     catalog,
     contracts,
+    credentials,
     districts,
     exports,
     health,
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (
         accounts,
+        credentials,
         providers,
         offerings,
         catalog,

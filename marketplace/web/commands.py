@@ -114,15 +114,29 @@ def await_requested_position() -> None:
             location="headers",
         )
     position = int(raw)
-    svc = services()
-    if position > svc.runner.head():
+    if position > services().runner.head():
         raise InvalidValue(
             f"{MIN_POSITION_HEADER} {position} is beyond the end of the log",
             {MIN_POSITION_HEADER: ["beyond the end of the log"]},
             location="headers",
         )
+    await_position(position)
+
+
+def await_log_head(*names: str) -> None:
+    """Before a command that acts on what a read model lists: wait until the named read models
+    include every event written so far."""
+    await_position(services().runner.head(), names)
+
+
+def await_position(position: int, names: tuple[str, ...] | None = None) -> None:
+    """Wait until the named read models (default: all) include ``position``: caught up by this
+    request itself, or by the projection worker (``catch_up_on_read``); a 503 if not in time."""
+    svc = services()
     settings = svc.settings
-    if not svc.runner.wait_for(position, settings.read_wait_seconds, settings.catch_up_on_read):
+    if not svc.runner.wait_for(
+        position, settings.read_wait_seconds, settings.catch_up_on_read, names
+    ):
         raise ServiceUnavailable(
             f"the read models have not reached position {position} yet; retry shortly"
         )

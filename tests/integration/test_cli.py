@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from events.types import Role
+from marketplace.domain.accounts import Credential
 from projections.search import FACETS
 from tests.conftest import Caller
 from tests.integration.readmodels import snapshot
+
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
 
 def test_accounts_create_prints_a_working_token_as_its_last_line(app: Any, client: Any) -> None:
@@ -32,6 +36,93 @@ def test_the_token_is_never_written_to_the_event_store(app: Any, services: Any) 
     head = services.runner.head()
     stored = b"".join(n.state for n in services.app.recorder.select_notifications(1, head + 1))
     assert token.encode() not in stored
+
+
+def _token_works(client: Any, token: str) -> bool:
+    return Caller(client, token).get("/api/v1/accounts/me").status_code == 200
+
+
+def test_accounts_issue_token_prints_a_new_working_token_as_its_last_line(
+    app: Any, client: Any, services: Any
+) -> None:
+    account, first = services.app.open_account(None, Role.BUYER, "Dana")
+
+    result = app.test_cli_runner().invoke(args=["accounts", "issue-token", "--account", str(account.id)])
+
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    assert token != first and _token_works(client, token) and _token_works(client, first)
+
+
+def test_accounts_revoke_token_refuses_the_token_at_its_next_request(
+    app: Any, client: Any, services: Any
+) -> None:
+    _, token = services.app.open_account(None, Role.BUYER, "Dana")
+    assert _token_works(client, token)
+    credential_id = str(Credential.id_for(token))
+
+    result = app.test_cli_runner().invoke(
+        args=["accounts", "revoke-token", "--credential", credential_id, "--reason", "laptop stolen"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert credential_id in result.output
+    assert not _token_works(client, token)
+
+
+def test_accounts_revoke_tokens_revokes_every_live_token_and_lists_them(
+    app: Any, client: Any, services: Any
+) -> None:
+    account, first = services.app.open_account(None, Role.BUYER, "Dana")
+    issued, second = services.app.issue_credential(None, account.id)
+    services.app.revoke_credential(None, issued.id, "rotated")
+    _, third = services.app.issue_credential(None, account.id)
+
+    result = app.test_cli_runner().invoke(
+        args=["accounts", "revoke-tokens", "--account", str(account.id), "--reason", "left the district"]
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"revoked 2 credential(s) of account {account.id}"
+    assert set(lines[1:]) == {str(Credential.id_for(first)), str(Credential.id_for(third))}
+    assert not any(_token_works(client, t) for t in (first, second, third))
+
+
+def test_accounts_credentials_lists_them_newest_first_with_who_revoked_them_and_why(
+    app: Any, services: Any
+) -> None:
+    account, first = services.app.open_account(None, Role.BUYER, "Dana")
+    _, second = services.app.issue_credential(account, account.id)
+    services.app.revoke_credential(account, Credential.id_for(first), "rotated")
+
+    result = app.test_cli_runner().invoke(
+        args=["accounts", "credentials", "--account", str(account.id)]
+    )
+
+    assert result.exit_code == 0, result.output
+    newest, oldest = result.stdout.strip().splitlines()
+    assert newest.startswith(f"{Credential.id_for(second)}  active ")
+    assert newest.endswith(f"by {account.id}")
+    assert oldest.startswith(f"{Credential.id_for(first)}  revoked ") and "by operator" in oldest
+    assert oldest.endswith(f"by {account.id}: rotated")
+
+
+def test_a_refused_token_command_says_why_and_writes_nothing(app: Any, services: Any) -> None:
+    account, token = services.app.open_account(None, Role.BUYER, "Dana")
+    runner = app.test_cli_runner()
+    head = services.runner.head()
+
+    unknown = runner.invoke(args=["accounts", "issue-token", "--account", UNKNOWN_ID])
+    blank = runner.invoke(
+        args=["accounts", "revoke-tokens", "--account", str(account.id), "--reason", "  "]
+    )
+
+    assert unknown.exit_code == blank.exit_code == 1
+    assert f"account {UNKNOWN_ID} not found" in unknown.output
+    assert "reason: must not be blank" in blank.output
+    assert "Traceback" not in unknown.output + blank.output
+    assert services.runner.head() == head
 
 
 def test_demo_load_fills_the_catalog_once(app: Any, anonymous: Any, services: Any) -> None:
