@@ -85,10 +85,12 @@ def _refusals_as_errors() -> Iterator[None]:
 @accounts_cli.command("create")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", required=True, help="Who the account is for.")
-@click.option("--organization", "organization", default=None, help="Id of the organization it acts for.")
-def accounts_create(role: str, name: str, organization: str | None) -> None:
+@click.option(
+    "--organization", "organization_id", type=click.UUID, default=None,
+    help="Id of the organization it acts for.",
+)
+def accounts_create(role: str, name: str, organization_id: UUID | None) -> None:
     """Open an account as the operator; the token is printed as the last line, once."""
-    organization_id = UUID(organization) if organization else None
     with _refusals_as_errors():
         account, token = services().app.open_account(None, Role(role), name, organization_id)
     click.echo(f"account {account.id} ({account.role.value}: {account.name})", err=True)

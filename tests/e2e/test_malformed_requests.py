@@ -36,7 +36,10 @@ def callers(services: Any) -> dict[str, dict[str, str]]:
 
 
 def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, operations in document["paths"].items():
+    """Every operation; those on credentials last: a body that happens to be valid (a reason) may
+    revoke a caller's token, and every other operation should meet the callers signed in."""
+    paths = sorted(document["paths"].items(), key=lambda item: "/credentials" in item[0])
+    for path, operations in paths:
         for method, operation in operations.items():
             if method in ("get", *WRITES):
                 yield path, method, operation

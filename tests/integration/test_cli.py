@@ -30,6 +30,20 @@ def test_accounts_create_refuses_an_unknown_role(app: Any) -> None:
     assert "king" in result.output
 
 
+def test_accounts_create_refuses_an_organization_that_is_not_an_id_naming_it(
+    app: Any, services: Any
+) -> None:
+    head = services.runner.head()
+    args = ["accounts", "create", "--role", "buyer", "--name", "B", "--organization", "district-7"]
+
+    result = app.test_cli_runner().invoke(args=args)
+
+    assert result.exit_code == 2
+    assert "--organization" in result.output and "district-7" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert services.runner.head() == head
+
+
 def test_the_token_is_never_written_to_the_event_store(app: Any, services: Any) -> None:
     result = app.test_cli_runner().invoke(args=["accounts", "create", "--role", "buyer", "--name", "B"])
     token = result.stdout.strip().splitlines()[-1]
