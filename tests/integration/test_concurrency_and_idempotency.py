@@ -1,10 +1,12 @@
-"""Two writers to one offering: one wins, one gets 409. Retried requests never write twice."""
+"""Two writers to one record (an offering, a token): one wins, one gets 409. Retried requests
+never write twice."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -128,3 +130,34 @@ def test_a_retried_account_creation_does_not_open_a_second_account(admin: Any, c
     assert second.get_json()["token"] is None  # tokens are never stored, so never shown again
     me = Caller(client, first.get_json()["token"]).get("/api/v1/accounts/me").get_json()
     assert me["id"] == first.get_json()["id"] and me["role"] == "buyer"
+
+
+def test_two_concurrent_revocations_of_one_token_give_one_success_and_one_409(
+    app: Any, services: Any, admin: Caller, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder = make_account("buyer")
+    me = holder.get("/api/v1/accounts/me").get_json()
+    issued = holder.post(f"/api/v1/accounts/{me['id']}/credentials").get_json()
+    barrier = threading.Barrier(2, timeout=10)
+    original = Marketplace.load_optional
+
+    def load_then_wait(self: Marketplace, aggregate_id: Any) -> Any:
+        loaded = original(self, aggregate_id)
+        barrier.wait()  # both hold the live credential before either saves
+        return loaded
+
+    monkeypatch.setattr(Marketplace, "load_optional", load_then_wait)
+
+    def revoke(token: str | None) -> Any:
+        with app.test_client() as client:
+            return client.post(
+                f"/api/v1/credentials/{issued['id']}/revoke",
+                json={"reason": "reported lost"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(revoke, [admin.token, holder.token]))
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    stored = list(services.app.events.get(UUID(issued["id"])))
+    assert [type(e).__name__ for e in stored] == ["CredentialIssued", "CredentialRevoked"]
