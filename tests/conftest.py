@@ -144,6 +144,24 @@ def app(database_url: str) -> Iterator[Any]:
 
 
 @pytest.fixture
+def lagging_app(database_url: str) -> Iterator[Any]:
+    """A second app on the same database whose reads never catch up themselves and wait only
+    50 ms for the projection worker (there is none): it sees the read models as they lag."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "MARKETPLACE": {
+                "database_url": database_url,
+                "catch_up_on_read": False,
+                "read_wait_seconds": 0.05,
+            },
+        }
+    )
+    yield application
+    application.extensions["marketplace"].close()
+
+
+@pytest.fixture
 def services(app: Any) -> Any:
     with app.app_context():
         return app.extensions["marketplace"].get()

@@ -8,7 +8,6 @@ from uuid import UUID
 
 import pytest
 
-from marketplace import create_app
 from marketplace.domain.accounts import Credential
 from tests.conftest import Caller
 from tests.e2e.test_errors import UNKNOWN_ID, assert_envelope
@@ -181,25 +180,13 @@ def test_after_revoking_all_an_admin_issues_a_working_token_and_revoking_all_aga
 
 
 def test_revoking_all_never_acts_on_a_lagging_list_and_answers_503_while_the_worker_lags(
-    database_url: str, dana: Holder, services: Any
+    lagging_app: Any, dana: Holder, services: Any
 ) -> None:
     services.app.issue_credential(None, UUID(dana.id))  # not yet in the read model
     head = services.runner.head()
-    waiting = create_app(
-        {
-            "TESTING": True,
-            "MARKETPLACE": {
-                "database_url": database_url,
-                "catch_up_on_read": False,
-                "read_wait_seconds": 0.05,
-            },
-        }
-    )
-    try:
-        lagging = Caller(waiting.test_client(), dana.caller.token)
-        assert_envelope(revoke_all(lagging, dana), 503)
-    finally:
-        waiting.extensions["marketplace"].close()
+
+    lagging = Caller(lagging_app.test_client(), dana.caller.token)
+    assert_envelope(revoke_all(lagging, dana), 503)
 
     assert services.runner.head() == head
     assert ok(revoke_all(dana.caller, dana))["revoked"] == 2  # this app catches up itself

@@ -41,27 +41,16 @@ def test_a_malformed_position_is_refused(anonymous: Any) -> None:
     assert response.status_code == 422
 
 
-def test_without_catch_up_on_read_a_lagging_read_model_answers_503(database_url: str, provider: Any) -> None:
+def test_without_catch_up_on_read_a_lagging_read_model_answers_503(lagging_app: Any, provider: Any) -> None:
     caller, _ = provider
     created = caller.post("/api/v1/offerings", json=complete_offering())
-    strict = create_app(
-        {
-            "TESTING": True,
-            "MARKETPLACE": {
-                "database_url": database_url,
-                "catch_up_on_read": False,
-                "read_wait_seconds": 0.05,
-            },
-        }
+
+    response = lagging_app.test_client().get(
+        "/api/v1/catalog", headers={"Min-Log-Position": created.headers["Log-Position"]}
     )
-    try:
-        response = strict.test_client().get(
-            "/api/v1/catalog", headers={"Min-Log-Position": created.headers["Log-Position"]}
-        )
-        assert response.status_code == 503
-        assert response.get_json()["status"] == 503
-    finally:
-        strict.extensions["marketplace"].close()
+
+    assert response.status_code == 503
+    assert response.get_json()["status"] == 503
 
 
 def test_health_reports_each_projections_lag(provider: Any, anonymous: Any, services: Any) -> None:

@@ -20,14 +20,18 @@ class AccountSchema(Schema):
     organization_id = fields.UUID(allow_none=True)
 
 
-class NewAccountSchema(AccountSchema):
-    token = fields.String(
+def _token_shown_once(made: str) -> fields.String:
+    return fields.String(
         allow_none=True,
         metadata={
-            "description": "The bearer token, shown only in the response that created it "
+            "description": f"The bearer token, shown only in the response that {made} it "
             "(null on an idempotent replay: it is never stored)."
         },
     )
+
+
+class NewAccountSchema(AccountSchema):
+    token = _token_shown_once("created")
 
 
 class CredentialSchema(Schema):
@@ -48,13 +52,7 @@ class CredentialSchema(Schema):
 
 
 class NewCredentialSchema(CredentialSchema):
-    token = fields.String(
-        allow_none=True,
-        metadata={
-            "description": "The bearer token, shown only in the response that issued it "
-            "(null on an idempotent replay: it is never stored)."
-        },
-    )
+    token = _token_shown_once("issued")
 
 
 CredentialPageSchema = page_of(CredentialSchema, "CredentialPage")
