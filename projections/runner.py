@@ -203,15 +203,14 @@ class ProjectionRunner:
                 self._check_positions(conn, group, start, lock=True)
                 for projection, work in prepared:
                     projection.write(conn, work)
-                for projection in group:
-                    moved = conn.execute(
-                        update(projection_positions)
-                        .where(projection_positions.c.name == projection.name)
-                        .where(projection_positions.c.position == start)
-                        .values(position=last, updated_at=datetime.now(tz=timezone.utc))
-                    )
-                    if moved.rowcount != 1:
-                        raise PositionMoved(projection.name)
+                moved = conn.execute(
+                    update(projection_positions)
+                    .where(projection_positions.c.name.in_([p.name for p in group]))
+                    .where(projection_positions.c.position == start)
+                    .values(position=last, updated_at=datetime.now(tz=timezone.utc))
+                )
+                if moved.rowcount != len(group):
+                    raise PositionMoved(", ".join(p.name for p in group))
         return len(notifications)
 
     @contextmanager
@@ -226,12 +225,17 @@ class ProjectionRunner:
 
     @staticmethod
     def _check_positions(conn: Connection, group: list[Projection], start: int, lock: bool) -> None:
+        """Every projection of the group still at ``start``; with ``lock``, their rows locked, in
+        name order, as every worker locks them. One query for the whole group: a batch of a few
+        events (a read catching up after a write) would otherwise pay a query per read model."""
+        query = (
+            select(projection_positions.c.name, projection_positions.c.position)
+            .where(projection_positions.c.name.in_([p.name for p in group]))
+            .order_by(projection_positions.c.name)
+        )
+        current = dict(conn.execute(query.with_for_update() if lock else query).all())
         for projection in group:
-            query = select(projection_positions.c.position).where(
-                projection_positions.c.name == projection.name
-            )
-            current = conn.execute(query.with_for_update() if lock else query).scalar_one()
-            if current != start:
+            if current.get(projection.name) != start:
                 raise PositionMoved(projection.name)
 
     def wait_for(
