@@ -51,6 +51,8 @@ STEPS = (
     Step("export_memory", "postgres", 90, ("--size", "100000"), budgeted=False),
     Step("writes_during_catch_up", "sqlite", 35, ("--size", "20000"), budgeted=False),
     Step("writes_during_catch_up", "postgres", 45, ("--size", "20000"), budgeted=False),
+    Step("read_your_writes", "sqlite", 15, ("--size", "300"), budgeted=False),
+    Step("read_your_writes", "postgres", 20, ("--size", "300"), budgeted=False),
 )
 QUICK_ARGS = {
     "write_path": ("--size", "60"),
@@ -60,6 +62,7 @@ QUICK_ARGS = {
     "rebuild": ("--size", "5000"),
     "export_memory": ("--size", "2000"),
     "writes_during_catch_up": ("--size", "3000"),
+    "read_your_writes": ("--size", "20"),
 }
 
 
