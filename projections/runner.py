@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from eventsourcing.persistence import OperationalError as StoreUnavailable
 from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -161,7 +162,7 @@ class ProjectionRunner:
                 count = self._run_batch(group, lowest)
             except PositionMoved:
                 continue
-            except OperationalError:
+            except (OperationalError, StoreUnavailable):
                 raise  # the database busy or away: the caller waits and tries again
             except Exception:
                 # Not the database's moment: an event these read models cannot apply. Name them

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import pytest
+from eventsourcing.persistence import OperationalError as StoreUnavailable
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -83,6 +84,23 @@ def test_a_crash_mid_batch_changes_nothing_and_the_resumed_run_equals_a_rebuild(
 
     resumed.rebuild()
     assert snapshot(services.engines.reader) == after_resume
+
+
+def test_a_catch_up_that_finds_the_event_store_away_raises_without_blaming_the_read_models(
+    services: Any,
+    make_provider: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _write_history(services, make_provider, revisions=1)
+
+    def away(*args: Any, **kwargs: Any) -> Any:
+        raise StoreUnavailable("connection refused")
+
+    monkeypatch.setattr(services.app.recorder, "select_notifications", away)
+    with pytest.raises(StoreUnavailable):
+        services.runner.catch_up()
+    assert [r for r in caplog.records if r.name == "projections.runner"] == []
 
 
 def test_a_crash_in_a_later_batch_keeps_the_batches_already_committed(
