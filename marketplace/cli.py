@@ -127,9 +127,12 @@ def accounts_revoke_tokens(account_id: UUID, reason: str) -> None:
     from projections.credentials import CredentialsProjection
 
     svc = services()
-    svc.runner.catch_up(names=[CredentialsProjection.name])  # every credential issued so far
-    with svc.engines.reader.connect() as conn:
-        live = live_credential_ids(conn, account_id)
+
+    def live() -> list[UUID]:
+        svc.runner.catch_up(names=[CredentialsProjection.name])  # every credential issued so far
+        with svc.engines.reader.connect() as conn:
+            return live_credential_ids(conn, account_id)
+
     with _refusals_as_errors():
         revoked = svc.app.revoke_credentials(None, account_id, live, reason)
     click.echo(f"revoked {len(revoked)} credential(s) of account {account_id}")

@@ -22,28 +22,30 @@ def _newest_first(account_id: UUID) -> Select[Any]:
     )
 
 
-def _credential(row: Any) -> dict[str, Any]:
+def credential_document(record: Any) -> dict[str, Any]:
+    """A credential as it is shown, from its read model's row or from the ``Credential``
+    aggregate itself (a command's answer): both carry these attributes under the same names."""
     return {
-        "id": str(row.id),
-        "account_id": str(row.account_id),
-        "status": credential_status(row.revoked_at is not None).value,
-        "issued_at": iso_utc(row.issued_at),
-        "issued_by": row.issued_by,
-        "revoked_at": iso_utc(row.revoked_at),
-        "revoked_by": row.revoked_by,
-        "revocation_reason": row.revocation_reason,
+        "id": str(record.id),
+        "account_id": str(record.account_id),
+        "status": credential_status(record.revoked_at is not None).value,
+        "issued_at": iso_utc(record.issued_at),
+        "issued_by": record.issued_by,
+        "revoked_at": iso_utc(record.revoked_at),
+        "revoked_by": record.revoked_by,
+        "revocation_reason": record.revocation_reason,
     }
 
 
 def credentials_page(conn: Connection, account_id: UUID, page: int, per_page: int) -> Page:
     """The account's credentials, live and revoked, newest first."""
     rows, total = _page(conn, _newest_first(account_id), page, per_page)
-    return Page([_credential(r) for r in rows], total, page, per_page)
+    return Page([credential_document(r) for r in rows], total, page, per_page)
 
 
 def credentials_of(conn: Connection, account_id: UUID) -> list[dict[str, Any]]:
     """Every credential of the account, newest first."""
-    return [_credential(r) for r in conn.execute(_newest_first(account_id))]
+    return [credential_document(r) for r in conn.execute(_newest_first(account_id))]
 
 
 def live_credential_ids(conn: Connection, account_id: UUID) -> list[UUID]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -71,13 +71,18 @@ class CatalogUseCases(_Base):
         return credential
 
     def revoke_credentials(
-        self, by: Account | None, account_id: UUID, credential_ids: Iterable[UUID], reason: str
+        self,
+        by: Account | None,
+        account_id: UUID,
+        listed: Callable[[], Iterable[UUID]],
+        reason: str,
     ) -> list[Credential]:
-        """Revoke every live credential of the account among ``credential_ids`` (the account's
-        live ones as the credentials read model lists them, caught up to the log head), all in
-        one save: either every one is revoked or none is. Returns those revoked."""
+        """Revoke every live credential of the account among those ``listed`` gives (the
+        account's live ones as the credentials read model lists them, caught up to the log
+        head: asked only once ``by`` may manage the account's tokens and the account is found),
+        all in one save: either every one is revoked or none is. Returns those revoked."""
         account = self.credential_holder(by, account_id)
-        credentials = [self._get(Credential, c, "credential") for c in credential_ids]
+        credentials = [self._get(Credential, c, "credential") for c in listed()]
         revoked = Credential.revoke_all(by, account, credentials, reason)
         if revoked:
             self.save(*revoked)

@@ -41,22 +41,8 @@ READS = CredentialsProjection.name
 """The read model that lists an account's credentials."""
 
 
-def credential_view(credential: Credential) -> dict[str, Any]:
-    """The credential as its read model shows it (``credential_queries``)."""
-    return {
-        "id": str(credential.id),
-        "account_id": str(credential.account_id),
-        "status": credential.status.value,
-        "issued_at": iso_utc(credential.issued_at),
-        "issued_by": credential.issued_by,
-        "revoked_at": iso_utc(credential.revoked_at),
-        "revoked_by": credential.revoked_by,
-        "revocation_reason": credential.revocation_reason,
-    }
-
-
 def _without_token(credential: Credential) -> dict[str, Any]:
-    return {**credential_view(credential), "token": None}
+    return {**credential_queries.credential_document(credential), "token": None}
 
 
 def _revoked(account_id: UUID, credential_ids: list[str]) -> dict[str, Any]:
@@ -99,7 +85,7 @@ class AccountCredentials(MethodView):
         """Issue a new token for the account (the account itself, to rotate it, or an admin); the
         response shows it, once. The account's other tokens keep working until revoked."""
         credential, token = marketplace().issue_credential(require_account(), account_id)
-        return {**credential_view(credential), "token": token}
+        return {**credential_queries.credential_document(credential), "token": token}
 
 
 @blp.route("/accounts/<uuid:account_id>/credentials/revoke")
@@ -110,10 +96,13 @@ class RevokeAccountCredentials(MethodView):
     def post(self, data: dict[str, Any], account_id: UUID) -> Any:
         """Revoke every live token of the account, with a reason (the account itself, or an
         admin): all of them or none, the caller's own included when it is the account's."""
+
+        def live() -> list[UUID]:
+            await_log_head(READS)  # every credential issued so far is listed
+            with services().engines.reader.connect() as conn:
+                return credential_queries.live_credential_ids(conn, account_id)
+
         by = require_account()
-        await_log_head(READS)  # every credential issued so far is listed
-        with services().engines.reader.connect() as conn:
-            live = credential_queries.live_credential_ids(conn, account_id)
         revoked = marketplace().revoke_credentials(by, account_id, live, data["reason"])
         return _revoked(account_id, [str(c.id) for c in revoked])
 
@@ -122,8 +111,9 @@ class RevokeAccountCredentials(MethodView):
 class RevokeCredential(MethodView):
     @blp.arguments(RevocationInSchema)
     @blp.response(200, CredentialSchema)
-    @command(200, render=credential_view)
+    @command(200, render=credential_queries.credential_document)
     def post(self, data: dict[str, Any], credential_id: UUID) -> Any:
         """Revoke one token, with a reason (its own account, or an admin)."""
         by = require_account()
-        return credential_view(marketplace().revoke_credential(by, credential_id, data["reason"]))
+        revoked = marketplace().revoke_credential(by, credential_id, data["reason"])
+        return credential_queries.credential_document(revoked)

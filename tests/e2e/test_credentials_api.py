@@ -192,6 +192,15 @@ def test_revoking_all_never_acts_on_a_lagging_list_and_answers_503_while_the_wor
     assert ok(revoke_all(dana.caller, dana))["revoked"] == 2  # this app catches up itself
 
 
+def test_another_account_revoking_all_is_refused_before_waiting_for_the_list(
+    lagging_app: Any, dana: Holder, make_account: Any, services: Any
+) -> None:
+    services.app.issue_credential(None, UUID(dana.id))  # the list lags behind the log
+    other = Caller(lagging_app.test_client(), make_account("buyer").token)
+
+    assert_envelope(revoke_all(other, dana), 403)  # not a 503 from waiting for the list
+
+
 BAD_BODIES = [
     pytest.param({}, "reason", id="missing"),
     pytest.param({"reason": ""}, "reason", id="empty"),

@@ -29,7 +29,7 @@ def _tokens_issued_and_revoked(services: Any) -> tuple[Any, list[str]]:
     runner.catch_up(names=[READS])
     with services.engines.reader.connect() as conn:
         live = live_credential_ids(conn, dana.id)
-    app.revoke_credentials(admin, dana.id, live, "left the district")
+    app.revoke_credentials(admin, dana.id, lambda: live, "left the district")
     runner.catch_up(names=[READS])
     return dana, [first, second, third]
 
