@@ -9,6 +9,11 @@ read model's position checked and moved). Figure: the catch-up's p50 in millisec
 the read and decode's p50; the ratio is figure / baseline (lower is better). No goal is set: the
 figure is what a read after a write adds to its own time, beside what reading the event costs.
 
+Beside it, ``catalog_only``: the same with a second draft caught up in the catalog alone
+(``runner.catch_up(names=["catalog"])``), which is all a read of an offering or the catalog
+waits for (its view declares the read models it shows, ``marketplace.web.reads``); the others are
+then caught up untimed.
+
     python -m bench.read_your_writes [--database sqlite|postgres] [--size N]   # catch-ups
 """
 
@@ -50,6 +55,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
             progress(f"{database}: {args.size} single-event catch-ups")
             figure_s: list[float] = []
             baseline_s: list[float] = []
+            catalog_s: list[float] = []
             for number in range(args.size):
                 store.save(Offering.draft(account, {"title": f"Read-your-writes draft {number}"}))
                 head = runner.head()
@@ -62,9 +68,17 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
                 figure_s.append(time.perf_counter() - began)
                 if read != 1:
                     raise RuntimeError(f"a catch-up read {read} notifications, not the one written")
+                store.save(Offering.draft(account, {"title": f"Read-your-writes catalog {number}"}))
+                began = time.perf_counter()
+                read = runner.catch_up(names=["catalog"])
+                catalog_s.append(time.perf_counter() - began)
+                if read != 1:
+                    raise RuntimeError(f"a catalog catch-up read {read} notifications, not one")
+                runner.catch_up()
         finally:
             close_app(app)
     figure, baseline = latency_summary(figure_s), latency_summary(baseline_s)
+    catalog = latency_summary(catalog_s)
     return outcome(
         figure={
             "name": f"runner.catch_up() of one new event, {len(runner.projections)} read models",
@@ -86,6 +100,12 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
             "seed_events": SEED_EVENTS,
             "catch_ups": args.size,
             "read_models": sorted(runner.projections),
+        },
+        catalog_only={
+            "name": "runner.catch_up(names=['catalog']) of one new event",
+            **catalog,
+            "ratio_to_baseline": round(catalog["p50_ms"] / baseline["p50_ms"], 2) if baseline["p50_ms"] else None,
+            "ratio_to_figure": round(catalog["p50_ms"] / figure["p50_ms"], 2) if figure["p50_ms"] else None,
         },
     )
 

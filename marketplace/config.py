@@ -37,6 +37,9 @@ class Settings:
     search_cache_mb: int = 64
     """Per web process: the most the catalog index keeps of what the database answered about
     search words (least recently used out first)."""
+    check_reads: bool = False
+    """Check that every GET view reads only the read models it declares (the tests turn it on;
+    ``marketplace.web.reads``)."""
 
     @classmethod
     def from_env(cls, instance_path: str, overrides: Mapping[str, Any] | None = None) -> Settings:
@@ -45,6 +48,7 @@ class Settings:
             "database_url": env.get("MARKETPLACE_DATABASE_URL")
             or f"sqlite:///{Path(instance_path) / 'marketplace.sqlite3'}",
             "catch_up_on_read": _flag(env.get("MARKETPLACE_CATCH_UP_ON_READ"), True),
+            "check_reads": _flag(env.get("MARKETPLACE_CHECK_READS"), False),
         }
         for key, cast in (
             ("read_wait_seconds", float),

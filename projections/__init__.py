@@ -14,6 +14,22 @@ from projections.procurement import ProcurementProjection
 from projections.runner import Projection, ProjectionRunner
 
 
+READ_MODELS: tuple[type[Projection], ...] = (
+    CatalogProjection,
+    HistoryProjection,
+    ProcurementProjection,
+    AwardRegisterProjection,
+    OcdsProjection,
+    OutcomesProjection,
+    CredentialsProjection,
+)
+
+
+def read_model_of_table() -> dict[str, str]:
+    """Each read-model table's name and the name of the read model that owns it."""
+    return {table: model.name for model in READ_MODELS for table in model.table_names()}
+
+
 def all_projections(app: Any, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> list[Projection]:
     """Every read model; ``app`` is the event-sourced application (the award register looks
     names up in the event store)."""
@@ -28,4 +44,4 @@ def all_projections(app: Any, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> list[Pr
     ]
 
 
-__all__ = ["Projection", "ProjectionRunner", "all_projections"]
+__all__ = ["READ_MODELS", "Projection", "ProjectionRunner", "all_projections", "read_model_of_table"]

@@ -257,6 +257,7 @@ def _text_of(offering: _Offering, field: str) -> str:
 class CatalogProjection(WritingProjection):
     name = "catalog"
     tables = (providers, offerings, offering_designations, provider_privacy_agreements)
+    other_tables = tuple(TEXT_TABLES.values())
 
     def handlers(self) -> dict[type, Handler]:
         return {
@@ -281,7 +282,7 @@ class CatalogProjection(WritingProjection):
         return batch.writes()
 
     def reset(self, conn: Connection) -> None:
-        empty_tables(conn, [*TEXT_TABLES.values(), *(table.name for table in reversed(self.tables))])
+        empty_tables(conn, [*self.other_tables, *(table.name for table in reversed(self.tables))])
 
     # Providers -------------------------------------------------------------------------------
 

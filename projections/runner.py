@@ -46,6 +46,12 @@ class Projection(ABC):
 
     name: str
     tables: tuple[Table, ...] = ()
+    other_tables: tuple[str, ...] = ()
+    """Tables it owns that the migrations make differently for each database (no ``Table``)."""
+
+    @classmethod
+    def table_names(cls) -> tuple[str, ...]:
+        return (*(table.name for table in cls.tables), *cls.other_tables)
 
     @abstractmethod
     def handlers(self) -> dict[type, Handler]: ...
@@ -137,7 +143,8 @@ class ProjectionRunner:
 
     def lowest_position(self, names: Iterable[str] | None = None) -> int:
         positions = self.positions()
-        return min((positions[name] for name in (names or positions)), default=0)
+        chosen = positions if names is None else names
+        return min((positions[name] for name in chosen), default=0)
 
     # Catching up -----------------------------------------------------------------------------
 
@@ -146,9 +153,12 @@ class ProjectionRunner:
         until: int | None = None,
         names: Iterable[str] | None = None,
         progress: Callable[[int], None] | None = None,
+        deadline: float | None = None,
     ) -> int:
-        """Apply every event up to ``until`` (default: the head now); returns notifications read."""
-        selected = [self.projections[n] for n in (names or self.projections)]
+        """Apply every event up to ``until`` (default: the head now); returns notifications read.
+        With ``deadline`` (a ``time.monotonic()`` moment) it stops after the first batch that ends
+        past it, caught up or not."""
+        selected = [self.projections[n] for n in (self.projections if names is None else names)]
         target = self.head() if until is None else until
         read = 0
         while True:
@@ -177,6 +187,8 @@ class ProjectionRunner:
             read += count
             if progress is not None:
                 progress(count)
+            if deadline is not None and time.monotonic() >= deadline:
+                return read
 
     def _run_batch(self, group: list[Projection], start: int) -> int:
         notifications = self.app.recorder.select_notifications(
@@ -243,7 +255,9 @@ class ProjectionRunner:
         self, position: int, timeout: float, catch_up: bool, names: Iterable[str] | None = None
     ) -> bool:
         """Block until the named projections (default: all) have applied ``position``; True
-        when they have."""
+        when they have, False when ``timeout`` seconds pass first. With ``catch_up`` this thread
+        applies the events itself, a batch at a time until the timeout: a read model far behind
+        (being rebuilt) costs the caller ``timeout`` and a batch, not the whole rebuild."""
         selected = list(names) if names is not None else None
         deadline = time.monotonic() + timeout
         while True:
@@ -251,10 +265,15 @@ class ProjectionRunner:
                 return True
             if catch_up:
                 try:
-                    self.catch_up(until=position, names=selected)
-                    continue
+                    self.catch_up(until=position, names=selected, deadline=deadline)
+                    if self.lowest_position(selected) >= position:
+                        return True
                 except OperationalError:  # busy database: fall back to waiting for the worker
                     log.warning("catch-up on read failed; waiting for the projection worker")
+                except StoreUnavailable:
+                    raise  # the event store away: the caller answers so
+                except Exception:  # noqa: BLE001 - logged by catch_up: events it cannot apply
+                    catch_up = False  # the worker's to retry; this caller only waits
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)
@@ -300,6 +319,8 @@ class ProjectionRunner:
             read += count
             if progress is not None:
                 progress(count)
+            if deadline is not None and time.monotonic() >= deadline:
+                return read
 
         for step in (lambda: self.reset(selected), lambda: self.catch_up(names=selected, progress=counted)):
             while True:

@@ -31,6 +31,10 @@ POSTGRES_URL = os.environ.get(
 )
 REQUIRE_POSTGRES = os.environ.get("MARKETPLACE_REQUIRE_POSTGRES") == "1"
 
+# Every app the tests build checks that each GET view reads only the read models it declares
+# (``marketplace.web.reads``): a view that reads more would answer before the client's write.
+os.environ["MARKETPLACE_CHECK_READS"] = "1"
+
 
 # Databases -------------------------------------------------------------------------------------
 

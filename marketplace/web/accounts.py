@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from marketplace.web.auth import require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command
 from marketplace.web.schemas.accounts import AccountCreateSchema, AccountSchema, NewAccountSchema
 from marketplace.web.services import marketplace
@@ -40,6 +41,7 @@ class Accounts(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, AccountSchema)
+    @reads()
     def get(self) -> Any:
         """The caller's own account."""
         return require_account()

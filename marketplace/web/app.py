@@ -30,6 +30,7 @@ from marketplace.web import (
 )
 from marketplace.web.commands import POSITION_HEADER, await_requested_position
 from marketplace.web.errors import http_error, register_error_handlers
+from marketplace.web.reads import check_reads, declared_reads
 from marketplace.web.services import ServicesHolder
 
 
@@ -85,7 +86,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     @app.before_request
     def _read_your_writes() -> None:
         if request.method in ("GET", "HEAD"):
-            await_requested_position()
+            await_requested_position(declared_reads(app, request.endpoint, request.method))
 
     @app.after_request
     def _position_header(response: Response) -> Response:
@@ -108,6 +109,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             },
         )
         return response
+
+    if settings.check_reads:  # after the hooks above: its check runs before the access log line
+        check_reads(app)
 
     @app.teardown_appcontext
     def _forget_account(_: BaseException | None) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 from flask.views import MethodView
 
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.schemas.catalog import CatalogArgsSchema, CatalogPageSchema
 from marketplace.web.services import services
 from projections.search import CatalogQuery, search_catalog
@@ -21,6 +22,7 @@ blp = Blueprint(
 class Catalog(MethodView):
     @blp.arguments(CatalogArgsSchema, location="query")
     @blp.response(200, CatalogPageSchema)
+    @reads("catalog")
     def get(self, args: dict[str, Any]) -> Any:
         """Search published offerings with filters, facet counts, sorting and paging."""
         max_price = args["max_price"]

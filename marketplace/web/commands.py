@@ -102,8 +102,9 @@ def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
 
 
-def await_requested_position() -> None:
-    """Before a read: wait until the read models include the position the client asked for."""
+def await_requested_position(names: frozenset[str] | None = None) -> None:
+    """Before a read: wait until the read models it shows (``names``; default: all) include the
+    position the client asked for."""
     raw = request.headers.get(MIN_POSITION_HEADER)
     if raw is None:
         return
@@ -120,7 +121,11 @@ def await_requested_position() -> None:
             {MIN_POSITION_HEADER: ["beyond the end of the log"]},
             location="headers",
         )
-    await_position(position)
+    if names is None:
+        await_position(position)
+    elif names:
+        await_position(position, tuple(sorted(names)))
+    # else: the view shows only what it loads from the event store, never behind
 
 
 def await_log_head(*names: str) -> None:

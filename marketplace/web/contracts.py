@@ -8,6 +8,7 @@ from flask.views import MethodView
 from marketplace.domain.contracts import Contract
 from marketplace.web.auth import require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, version_as_of
 from marketplace.web.procurement_views import contract_view
 from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
@@ -41,6 +42,7 @@ def _respond(contract: Contract) -> tuple[dict[str, Any], dict[str, str]]:
 class Contracts(MethodView):
     @blp.arguments(ContractArgsSchema, location="query")
     @blp.response(200)
+    @reads("procurement", "catalog")  # the provider's name
     def get(self, args: dict[str, Any]) -> Any:
         """The contracts register, filtered by consortium, party district, provider, status."""
         with services().engines.reader.connect() as conn:
@@ -60,6 +62,7 @@ class Contracts(MethodView):
 class ContractById(MethodView):
     @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, ContractSchema)
+    @reads()
     def get(self, args: dict[str, Any], contract_id: UUID) -> Any:
         """A contract with its award record, allocations, cost shares and saving against list.
         With ``as_of``, the contract as it stood then."""
@@ -129,6 +132,7 @@ class Join(MethodView):
 class ContractHistory(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, HistoryPageSchema)
+    @reads("history")
     def get(self, args: dict[str, Any], contract_id: UUID) -> Any:
         marketplace().get_contract(contract_id)
         with services().engines.reader.connect() as conn:

@@ -11,6 +11,7 @@ from marketplace.domain.errors import InvalidValue
 from marketplace.domain.thresholds import thresholds_on
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command
 from marketplace.web.procurement_views import consortium_view, district_view
 from marketplace.web.schemas.common import PageArgsSchema, page_of
@@ -50,6 +51,7 @@ class Districts(MethodView):
 
     @blp.arguments(DistrictArgsSchema, location="query")
     @blp.response(200, page_of(DistrictSchema, "DistrictPage"))
+    @reads("procurement")
     def get(self, args: dict[str, Any]) -> Any:
         """Districts, filtered by state and by derived rural and small status."""
         with services().engines.reader.connect() as conn:
@@ -61,6 +63,7 @@ class Districts(MethodView):
 @blp.route("/districts/<uuid:district_id>")
 class DistrictById(MethodView):
     @blp.response(200, DistrictSchema)
+    @reads()
     def get(self, district_id: UUID) -> Any:
         return district_view(marketplace().get_district(district_id))
 
@@ -79,6 +82,7 @@ class Consortia(MethodView):
 
     @blp.arguments(ConsortiumArgsSchema, location="query")
     @blp.response(200, page_of(ConsortiumSummarySchema, "ConsortiumPage"))
+    @reads("procurement")
     def get(self, args: dict[str, Any]) -> Any:
         """Consortia, optionally those a district belongs to."""
         with services().engines.reader.connect() as conn:
@@ -88,6 +92,7 @@ class Consortia(MethodView):
 @blp.route("/consortia/<uuid:consortium_id>")
 class ConsortiumById(MethodView):
     @blp.response(200, ConsortiumSchema)
+    @reads()
     def get(self, consortium_id: UUID) -> Any:
         """A consortium: members with their rural and small status, and totals."""
         return consortium_view(marketplace().get_consortium(consortium_id))
@@ -131,6 +136,7 @@ class ConsortiumThresholds(MethodView):
 class ConsortiumPipeline(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_of(PipelineItemSchema, "PipelinePage"))
+    @reads("procurement")
     def get(self, args: dict[str, Any], consortium_id: UUID) -> Any:
         """The consortium's pipeline: every solicitation and its status (drafts to the lead only)."""
         consortium = marketplace().get_consortium(consortium_id)
@@ -148,6 +154,7 @@ class ConsortiumPipeline(MethodView):
 class ThresholdsInForce(MethodView):
     @blp.arguments(ThresholdsArgsSchema, location="query")
     @blp.response(200, ThresholdsSchema)
+    @reads()
     def get(self, args: dict[str, Any]) -> Any:
         """The purchase thresholds in force on a day (federal, or a consortium's stricter ones)."""
         day = args["on"] or events.now().date()

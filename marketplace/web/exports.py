@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from events.types import ProcurementMethod
 from marketplace import exports
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import one_of
 from marketplace.web.services import services
 from projections.award_register_queries import AwardFilters, award_rows
@@ -97,6 +98,7 @@ class AwardsCsv(MethodView):
             "text/csv", {"type": "string"}, "The award register as CSV (UTF-8, RFC 4180)"
         )
     )
+    @reads("award_register")
     def get(self, args: dict[str, Any]) -> Response:
         """The award register as CSV
 
@@ -117,6 +119,7 @@ class AwardsXlsx(MethodView):
             "The award register as an XLSX spreadsheet",
         )
     )
+    @reads("award_register")
     def get(self, args: dict[str, Any]) -> Response:
         """The award register as a spreadsheet
 

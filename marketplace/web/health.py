@@ -6,6 +6,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.services import services
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Service health")
@@ -27,6 +28,7 @@ class HealthSchema(Schema):
 @blp.route("")
 class Health(MethodView):
     @blp.response(200, HealthSchema)
+    @reads()
     def get(self) -> Any:
         """The event store's head and each projection's position and lag."""
         svc = services()

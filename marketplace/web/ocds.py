@@ -17,6 +17,7 @@ from marshmallow import fields
 
 from marketplace.domain.errors import NotFound
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import PageArgsSchema
 from marketplace.web.services import services
 from projections import ocds_queries
@@ -75,6 +76,7 @@ def _paging_headers(page: Page) -> dict[str, str]:
 class Releases(MethodView):
     @blp.arguments(ReleaseArgsSchema, location="query")
     @blp.response(200, description="An OCDS 1.1 release package")
+    @reads("ocds")
     def get(self, args: dict[str, Any]) -> Any:
         """Releases, oldest first, optionally dated from ``date_from`` (inclusive) to
         ``date_to`` (exclusive); paged, with the total in ``X-Total-Count`` and links in ``Link``.
@@ -92,6 +94,7 @@ class Releases(MethodView):
 class Records(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, description="An OCDS 1.1 record package")
+    @reads("ocds")
     def get(self, args: dict[str, Any]) -> Any:
         """Records, one per contracting process (a solicitation, or a direct purchase), in the
         order they were first published: the releases, embedded, and the compiled release."""
@@ -105,6 +108,7 @@ class Records(MethodView):
 @blp.route("/records/<path:ocid>")
 class RecordByOcid(MethodView):
     @blp.response(200, description="An OCDS 1.1 record package holding that one record")
+    @reads("ocds")
     def get(self, ocid: str) -> Any:
         """One contracting process's record, in a record package."""
         with services().engines.reader.connect() as conn:

@@ -12,6 +12,7 @@ from marketplace.domain.errors import NotFound
 from marketplace.domain.offerings import Offering, OfferingStatus, is_visible
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
 from marketplace.web.schemas.offerings import (
@@ -96,6 +97,7 @@ class Offerings(MethodView):
 class OfferingById(MethodView):
     @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, OfferingSchema)
+    @reads("catalog")
     def get(self, args: dict[str, Any], offering_id: UUID) -> Any:
         """An offering; a draft only to its owner. The ETag is its version. With ``as_of``, the
         offering as it stood then (read from the event log)."""
@@ -146,6 +148,7 @@ class WithdrawOffering(MethodView):
 class OfferingHistory(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, HistoryPageSchema)
+    @reads("history", "catalog")  # the catalog says whether the caller may see the offering
     def get(self, args: dict[str, Any], offering_id: UUID) -> Any:
         """Every event of the offering, oldest first: type, time, actor and what changed."""
         _visible_document(offering_id)

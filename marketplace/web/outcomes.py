@@ -18,6 +18,7 @@ from marketplace.domain.errors import NotFound
 from marketplace.domain.outcomes import OutcomeReport, SchoolYear
 from marketplace.web.auth import require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.schemas.common import AsOfArgsSchema
 from marketplace.web.schemas.outcomes import (
@@ -95,6 +96,7 @@ class OutcomeReports(MethodView):
 class OutcomeReportById(MethodView):
     @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, OutcomeReportSchema)
+    @reads()
     def get(self, args: dict[str, Any], report_id: UUID) -> Any:
         """An outcome report with its corrections; with ``as_of``, as it stood then."""
         version = version_as_of(report_id, args["as_of"], "outcome report")
@@ -117,6 +119,7 @@ class OutcomeReportById(MethodView):
 class ReportCards(MethodView):
     @blp.arguments(ReportCardArgsSchema, location="query")
     @blp.response(200, ReportCardPageSchema)
+    @reads("outcomes", "catalog", "procurement")  # outcomes_queries
     def get(self, args: dict[str, Any]) -> Any:
         """Annual report cards: one per offering and school year with outcome reports, newest
         year first. Small counts are shown with their n and flagged, never hidden."""
@@ -129,6 +132,7 @@ class ReportCards(MethodView):
 class OfferingReportCard(MethodView):
     @blp.arguments(OfferingReportCardArgsSchema, location="query")
     @blp.response(200, OfferingReportCardSchema)
+    @reads("outcomes", "catalog", "procurement")  # outcomes_queries
     def get(self, args: dict[str, Any], offering_id: UUID) -> Any:
         """The offering's report card for a school year; with no reports, a card with n = 0."""
         with services().engines.reader.connect() as conn:

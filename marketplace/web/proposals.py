@@ -9,6 +9,7 @@ from events.types import Role
 from marketplace.domain.errors import NotAllowed
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command
 from marketplace.web.procurement_views import proposal_view
 from marketplace.web.schemas.common import PageArgsSchema
@@ -28,6 +29,7 @@ blp = Blueprint(
 class MyProposals(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200)
+    @reads("procurement")
     def get(self, args: dict[str, Any]) -> Any:
         """The caller's provider's own proposals (a provider account)."""
         account = require_account()
@@ -43,6 +45,7 @@ class MyProposals(MethodView):
 @blp.route("/<uuid:proposal_id>")
 class ProposalById(MethodView):
     @blp.response(200, ProposalSchema)
+    @reads()
     def get(self, proposal_id: UUID) -> Any:
         """A proposal: to its author; after the deadline also to the lead's buyers and attested
         evaluators. To anyone else it does not exist (404), so nothing leaks."""

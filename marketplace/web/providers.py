@@ -8,6 +8,7 @@ from flask.views import MethodView
 from marketplace.domain.errors import NotFound
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command
 from marketplace.web.schemas.common import page_of
 from marketplace.web.schemas.offerings import OfferingPageSchema, ProviderOfferingsArgsSchema
@@ -51,6 +52,7 @@ class Providers(MethodView):
 
     @blp.arguments(ProviderQuerySchema, location="query")
     @blp.response(200, ProviderPageSchema)
+    @reads("catalog")
     def get(self, args: dict[str, Any]) -> Any:
         """Registered providers, by name."""
         with services().engines.reader.connect() as conn:
@@ -60,6 +62,7 @@ class Providers(MethodView):
 @blp.route("/<uuid:provider_id>")
 class ProviderById(MethodView):
     @blp.response(200, ProviderSchema)
+    @reads("catalog")
     def get(self, provider_id: UUID) -> Any:
         with services().engines.reader.connect() as conn:
             found = queries.provider_row(conn, provider_id)
@@ -72,6 +75,7 @@ class ProviderById(MethodView):
 class ProviderOfferings(MethodView):
     @blp.arguments(ProviderOfferingsArgsSchema, location="query")
     @blp.response(200, OfferingPageSchema)
+    @reads("catalog")
     def get(self, args: dict[str, Any], provider_id: UUID) -> Any:
         """A provider's offerings; its own accounts also see its drafts."""
         account = current_account()

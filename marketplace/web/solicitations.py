@@ -10,6 +10,7 @@ from marketplace.domain.errors import NotAllowed
 from marketplace.domain.solicitations import AwardDecision, Solicitation
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.procurement_views import (
     contract_view,
@@ -70,6 +71,7 @@ class Solicitations(MethodView):
 
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_of(BoardItemSchema, "SolicitationBoardPage"))
+    @reads("procurement")
     def get(self, args: dict[str, Any]) -> Any:
         """The public board: solicitations open for proposals, soonest deadline first."""
         with services().engines.reader.connect() as conn:
@@ -82,6 +84,7 @@ class Solicitations(MethodView):
 class SolicitationById(MethodView):
     @blp.arguments(AsOfArgsSchema, location="query")
     @blp.response(200, SolicitationSchema)
+    @reads()
     def get(self, args: dict[str, Any], solicitation_id: UUID) -> Any:
         """A solicitation with its full timeline. Drafts are visible to the lead's buyers only;
         nothing about proposals (not even their number) appears before the deadline. With
@@ -199,6 +202,7 @@ class SolicitationProposals(MethodView):
         return proposal_view(proposal)
 
     @blp.response(200, page_of(ProposalSchema, "ProposalPage"))
+    @reads("procurement")
     def get(self, solicitation_id: UUID) -> Any:
         """The opened proposals: after the deadline, to the lead's buyers and to named evaluators
         who attested no conflict of interest. Before it, refused to everyone."""
@@ -263,6 +267,7 @@ class Award(MethodView):
 class SolicitationHistory(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, HistoryPageSchema)
+    @reads("history")
     def get(self, args: dict[str, Any], solicitation_id: UUID) -> Any:
         """Every public event of the solicitation, oldest first."""
         _visible(solicitation_id)

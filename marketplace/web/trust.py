@@ -18,6 +18,7 @@ from marketplace.domain.offerings import OfferingStatus, is_visible
 from marketplace.domain.providers import Provider, in_force
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
+from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag
 from marketplace.web.procurement_views import contract_view
 from marketplace.web.schemas.common import PageArgsSchema
@@ -108,6 +109,7 @@ class OfferingDesignations(MethodView):
 
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, DesignationPageSchema)
+    @reads("catalog")
     def get(self, args: dict[str, Any], offering_id: UUID) -> Any:
         """The offering's designations, active and revoked, with their status today."""
         _require_visible_offering(offering_id)
@@ -119,6 +121,7 @@ class OfferingDesignations(MethodView):
 @blp.route("/designations/<uuid:designation_id>")
 class DesignationById(MethodView):
     @blp.response(200, DesignationSchema)
+    @reads("catalog")
     def get(self, designation_id: UUID) -> Any:
         with services().engines.reader.connect() as conn:
             found = trust_queries.designation_document(conn, designation_id, events.now().date())
@@ -157,6 +160,7 @@ class PrivacyAgreements(MethodView):
 
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, PrivacyAgreementPageSchema)
+    @reads("catalog")
     def get(self, args: dict[str, Any], provider_id: UUID) -> Any:
         """The provider's agreements, in force or not (public record)."""
         with services().engines.reader.connect() as conn:

@@ -1,0 +1,77 @@
+"""Each GET view declares the read models it shows (``marketplace.web.reads``), and the check the
+tests run under refuses a view that reads one it did not declare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import jsonify
+from sqlalchemy import func, select
+
+from marketplace import create_app
+from marketplace.web.reads import declared_reads, reads
+from marketplace.web.services import services as services_of
+from projections import READ_MODELS, all_projections, read_model_of_table
+from projections.tables import event_history, offerings
+
+DOCUMENT_ROUTES = ("/api/openapi.json",)
+
+
+def test_every_get_view_of_the_api_declares_what_it_reads(app: Any) -> None:
+    gets = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.rule not in DOCUMENT_ROUTES and rule.endpoint != "static"
+    ]
+    assert len(gets) >= 35  # every resource of the API, not an empty list
+    assert [rule.rule for rule in gets if declared_reads(app, rule.endpoint) is None] == []
+
+
+def test_the_read_models_named_are_the_ones_the_runner_applies() -> None:
+    assert [model.name for model in READ_MODELS] == [p.name for p in all_projections(None)]
+    owners = read_model_of_table()
+    assert owners["offerings"] == "catalog"
+    assert owners["offering_text_title"] == "catalog"
+    assert owners["event_history"] == "history"
+    assert "projection_positions" not in owners
+
+
+def test_an_unknown_read_model_cannot_be_declared() -> None:
+    with pytest.raises(ValueError, match="no read model named catalogue"):
+        reads("catalogue")
+
+
+@pytest.fixture
+def checked_app(database_url: str) -> Any:
+    application = create_app(
+        {"TESTING": True, "MARKETPLACE": {"database_url": database_url, "check_reads": True}}
+    )
+
+    def counting(table: Any) -> Any:
+        def view() -> Any:
+            with services_of().engines.reader.connect() as conn:
+                return jsonify(count=conn.execute(select(func.count()).select_from(table)).scalar())
+
+        return view
+
+    application.add_url_rule(
+        "/test/honest", "honest", reads("history")(counting(event_history)), methods=["GET"]
+    )
+    application.add_url_rule(
+        "/test/undeclared", "undeclared", reads("history")(counting(offerings)), methods=["GET"]
+    )
+    yield application
+    application.extensions["marketplace"].close()
+
+
+def test_a_view_reading_a_read_model_it_does_not_declare_is_refused(checked_app: Any) -> None:
+    client = checked_app.test_client()
+    honest = client.get("/test/honest")
+    undeclared = client.get("/test/undeclared")
+
+    assert honest.status_code == 200
+    assert undeclared.status_code == 500
+    assert undeclared.get_json()["message"] == (
+        "view undeclared reads the read models catalog but declares only history"
+    )
