@@ -163,11 +163,16 @@ def accounts_credentials(account_id: UUID) -> None:
 
 @projections_cli.command("status")
 def projections_status() -> None:
-    """Each projection's position and lag behind the event log."""
+    """Each projection's position and lag behind the event log, and whether it is failing."""
     runner = services().runner
     head = runner.head()
-    for name, position in runner.positions().items():
-        click.echo(f"{name}: position {position}, lag {max(head - position, 0)}")
+    for name, status in runner.status().items():
+        position, failing = status["position"], status["failing"]
+        line = f"{name}: position {position}, lag {max(head - position, 0)}"
+        if failing is not None:
+            since = failing["since"].isoformat(timespec="seconds")
+            line += f", FAILING since {since} ({failing['error']}; see the log)"
+        click.echo(line)
     click.echo(f"log head: {head}")
 
 

@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from eventsourcing.persistence import OperationalError as StoreUnavailable
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -174,13 +174,14 @@ class ProjectionRunner:
                 continue
             except (OperationalError, StoreUnavailable):
                 raise  # the database busy or away: the caller waits and tries again
-            except Exception:
+            except Exception as error:
                 # Not the database's moment: an event these read models cannot apply. Name them
                 # and where, for the operator; every later catch-up stops at the same batch.
                 log.exception(
                     "projections %s could not apply the events after log position %d",
                     ", ".join(p.name for p in group), lowest,
                 )
+                self._record_failure(group, lowest, error)
                 raise
             if count == 0:
                 return read  # nothing more in the log (target beyond the head)
@@ -220,11 +221,54 @@ class ProjectionRunner:
                     update(projection_positions)
                     .where(projection_positions.c.name.in_([p.name for p in group]))
                     .where(projection_positions.c.position == start)
-                    .values(position=last, updated_at=datetime.now(tz=timezone.utc))
+                    .values(
+                        position=last,
+                        updated_at=datetime.now(tz=timezone.utc),
+                        failing_since=None,
+                        failure=None,
+                    )
                 )
                 if moved.rowcount != len(group):
                     raise PositionMoved(", ".join(p.name for p in group))
         return len(notifications)
+
+    def _record_failure(self, group: list[Projection], position: int, error: Exception) -> None:
+        """Mark the group's rows as failing at ``position`` (kept from the first failure there),
+        with the kind of error only: its message may quote what a caller may not see."""
+        try:
+            with self.engines.writer.begin() as conn:
+                conn.execute(
+                    update(projection_positions)
+                    .where(projection_positions.c.name.in_([p.name for p in group]))
+                    .where(projection_positions.c.position == position)
+                    .values(
+                        failing_since=func.coalesce(
+                            projection_positions.c.failing_since, datetime.now(tz=timezone.utc)
+                        ),
+                        failure=type(error).__name__[:200],
+                    )
+                )
+        except Exception:  # noqa: BLE001 - the log line above has said it already
+            log.warning("could not record the failure of projections at log position %d", position)
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        """Each projection's position and, if a batch after it could not be applied, since
+        when and the kind of error."""
+        self._ensure_rows()
+        columns = projection_positions.c
+        with self.engines.reader.connect() as conn:
+            rows = conn.execute(select(columns.name, columns.position, columns.failing_since, columns.failure))
+            found = {row.name: row for row in rows}
+        status: dict[str, dict[str, Any]] = {}
+        for name in self.projections:
+            row = found.get(name)
+            failing = None
+            if row is not None and row.failing_since is not None:
+                since = row.failing_since  # SQLite keeps no zone: what it holds is UTC
+                since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+                failing = {"since": since, "error": row.failure}
+            status[name] = {"position": int(row.position) if row is not None else 0, "failing": failing}
+        return status
 
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
@@ -295,7 +339,12 @@ class ProjectionRunner:
                 conn.execute(
                     update(projection_positions)
                     .where(projection_positions.c.name == name)
-                    .values(position=0, updated_at=datetime.now(tz=timezone.utc))
+                    .values(
+                        position=0,
+                        updated_at=datetime.now(tz=timezone.utc),
+                        failing_since=None,
+                        failure=None,
+                    )
                 )
 
     def rebuild(

@@ -42,6 +42,10 @@ projection_positions = Table(
     Column("name", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=True),
+    # Set when a batch after ``position`` could not be applied (an error other than the database
+    # being busy or away); cleared when the position moves on.
+    Column("failing_since", DateTime(timezone=True), nullable=True),
+    Column("failure", String(200), nullable=True),
 )
 
 providers = Table(

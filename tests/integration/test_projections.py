@@ -325,3 +325,44 @@ def test_catch_up_reads_events_written_directly_through_the_application(services
     with services.engines.reader.connect() as conn:
         document = offering_document(conn, offering.id)
     assert document is not None and document["title"] == "Written without HTTP"
+
+
+def test_a_read_model_that_cannot_apply_an_event_is_reported_failing_until_it_moves_on(
+    app: Any, services: Any, make_provider: Any, client: Any
+) -> None:
+    _write_history(services, make_provider, revisions=3)
+    head = services.runner.head()
+    crashing = _runner(services, [CrashingCatalog(crash_on=1), HistoryProjection()])
+
+    with pytest.raises(Crash):
+        crashing.catch_up()
+    first = client.get("/health").get_json()
+    with pytest.raises(Crash):
+        _runner(services, [CrashingCatalog(crash_on=1), HistoryProjection()]).catch_up()
+    again = client.get("/health").get_json()
+
+    assert first["status"] == "degraded"
+    failing = {name: p["failing"] for name, p in first["projections"].items() if p["failing"]}
+    assert set(failing) == {"catalog", "history"}  # the group that shared the batch
+    assert failing["catalog"]["error"] == "Crash"  # the kind only: the message stays in the log
+    assert "crashed" not in str(first)
+    assert first["projections"]["catalog"]["position"] == 0
+    assert again["projections"]["catalog"]["failing"]["since"] == failing["catalog"]["since"]
+    cli = app.test_cli_runner().invoke(args=["projections", "status"]).output
+    assert "catalog: position 0, lag" in cli and "FAILING since" in cli and "(Crash;" in cli
+
+    services.runner.catch_up()
+    mended = client.get("/health").get_json()
+    assert mended["status"] == "ok"
+    assert all(p["failing"] is None and p["position"] == head for p in mended["projections"].values())
+
+
+def test_a_reset_forgets_a_failure(services: Any, make_provider: Any) -> None:
+    _write_history(services, make_provider, revisions=1)
+    with pytest.raises(Crash):
+        _runner(services, [CrashingCatalog(crash_on=1)]).catch_up()
+    assert services.runner.status()["catalog"]["failing"] is not None
+
+    services.runner.reset(["catalog"])
+
+    assert services.runner.status()["catalog"] == {"position": 0, "failing": None}
