@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from eventsourcing.persistence import OperationalError as StoreUnavailable
-from sqlalchemy import Connection, Table, func, select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -157,17 +157,27 @@ class ProjectionRunner:
     ) -> int:
         """Apply every event up to ``until`` (default: the head now); returns notifications read.
         With ``deadline`` (a ``time.monotonic()`` moment) it stops after the first batch that ends
-        past it, caught up or not."""
+        past it, caught up or not.
+
+        Read models at one position share a batch. If the batch fails (not the database busy or
+        away: an event one of them cannot apply), each goes on alone, so that only the one that
+        cannot apply it stops there, marked failing (``status``); the others catch up, then the
+        error is raised. Every later catch-up tries the failing one's batch again."""
         selected = [self.projections[n] for n in (self.projections if names is None else names)]
         target = self.head() if until is None else until
         read = 0
+        alone = False
+        failed: list[Exception] = []
+        stopped: set[str] = set()
         while True:
             positions = self.positions()
-            behind = [p for p in selected if positions[p.name] < target]
+            behind = [p for p in selected if positions[p.name] < target and p.name not in stopped]
             if not behind:
+                if failed:
+                    raise failed[0]
                 return read
             lowest = min(positions[p.name] for p in behind)
-            group = [p for p in behind if positions[p.name] == lowest]
+            group = [p for p in behind if positions[p.name] == lowest][: 1 if alone else None]
             try:
                 count = self._run_batch(group, lowest)
             except PositionMoved:
@@ -175,14 +185,13 @@ class ProjectionRunner:
             except (OperationalError, StoreUnavailable):
                 raise  # the database busy or away: the caller waits and tries again
             except Exception as error:
-                # Not the database's moment: an event these read models cannot apply. Name them
-                # and where, for the operator; every later catch-up stops at the same batch.
-                log.exception(
-                    "projections %s could not apply the events after log position %d",
-                    ", ".join(p.name for p in group), lowest,
-                )
-                self._record_failure(group, lowest, error)
-                raise
+                if len(group) > 1:
+                    alone = True  # which of them cannot apply it? each tries alone
+                    continue
+                self._report_failure(group[0], lowest, error)
+                failed.append(error)
+                stopped.add(group[0].name)
+                continue
             if count == 0:
                 return read  # nothing more in the log (target beyond the head)
             read += count
@@ -232,24 +241,39 @@ class ProjectionRunner:
                     raise PositionMoved(", ".join(p.name for p in group))
         return len(notifications)
 
-    def _record_failure(self, group: list[Projection], position: int, error: Exception) -> None:
-        """Mark the group's rows as failing at ``position`` (kept from the first failure there),
-        with the kind of error only: its message may quote what a caller may not see."""
+    def _report_failure(self, projection: Projection, position: int, error: Exception) -> None:
+        """Called while handling ``error``: mark the read model failing at ``position`` and log
+        it, with the traceback the first time only (a worker tries again every cycle)."""
+        if self._record_failure(projection, position, error):
+            log.exception(
+                "projection %s could not apply the events after log position %d",
+                projection.name, position,
+            )
+        else:
+            log.warning(
+                "projection %s still cannot apply the events after log position %d (%s)",
+                projection.name, position, type(error).__name__,
+            )
+
+    def _record_failure(self, projection: Projection, position: int, error: Exception) -> bool:
+        """Mark the row failing at ``position`` (since the first failure there), with the kind
+        of error only: its message may quote what a caller may not see. True when it was not
+        failing there yet (or the mark could not be written)."""
+        row = projection_positions.c
+        kind = type(error).__name__[:200]
         try:
             with self.engines.writer.begin() as conn:
-                conn.execute(
-                    update(projection_positions)
-                    .where(projection_positions.c.name.in_([p.name for p in group]))
-                    .where(projection_positions.c.position == position)
-                    .values(
-                        failing_since=func.coalesce(
-                            projection_positions.c.failing_since, datetime.now(tz=timezone.utc)
-                        ),
-                        failure=type(error).__name__[:200],
+                at = update(projection_positions).where(row.name == projection.name, row.position == position)
+                first = conn.execute(
+                    at.where(row.failing_since.is_(None)).values(
+                        failing_since=datetime.now(tz=timezone.utc), failure=kind
                     )
-                )
-        except Exception:  # noqa: BLE001 - the log line above has said it already
-            log.warning("could not record the failure of projections at log position %d", position)
+                ).rowcount
+                if not first:
+                    conn.execute(at.values(failure=kind))
+            return bool(first)
+        except Exception:  # noqa: BLE001 - the caller logs the failure itself
+            return True
 
     def status(self) -> dict[str, dict[str, Any]]:
         """Each projection's position and, if a batch after it could not be applied, since

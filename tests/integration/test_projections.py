@@ -26,17 +26,17 @@ class Crash(Exception):
 
 
 class CrashingCatalog(CatalogProjection):
-    """Fails while writing the batch that holds its n-th revision, after writing part of that
-    batch, as a worker killed mid-batch would."""
+    """Fails while writing any batch that holds the n-th revision in the log, after writing part
+    of that batch, as a worker killed mid-batch would, and as often as that batch is tried."""
 
     def __init__(self, crash_on: int):
         self.crash_on = crash_on
-        self.seen = 0
+        self.revisions: set[int] = set()  # positions of the revisions seen
 
     def prepare(self, snapshot: Any, items: list[tuple[int, Any]]) -> Any:
-        revisions = sum(isinstance(event, OfferingRevised) for _, event in items)
-        crashing = self.seen < self.crash_on <= self.seen + revisions
-        self.seen += revisions
+        here = {position for position, event in items if isinstance(event, OfferingRevised)}
+        self.revisions |= here
+        crashing = len(self.revisions) >= self.crash_on and sorted(self.revisions)[self.crash_on - 1] in here
         return super().prepare(snapshot, items), crashing, items[-1][0]
 
     def write(self, conn: Any, prepared: Any) -> None:
@@ -70,12 +70,14 @@ def test_a_crash_mid_batch_changes_nothing_and_the_resumed_run_equals_a_rebuild(
     crashing = _runner(services, [CrashingCatalog(crash_on=7), HistoryProjection()])
     with pytest.raises(Crash):
         crashing.catch_up()
-    assert crashing.positions() == {"catalog": 0, "history": 0}
+    # the batch they shared failed; alone, the history applied it and only the catalog stopped
+    assert crashing.positions() == {"catalog": 0, "history": head}
     told = [r for r in caplog.records if r.name == "projections.runner" and r.exc_info]
     assert [r.getMessage() for r in told] == [
-        "projections catalog, history could not apply the events after log position 0"
+        "projection catalog could not apply the events after log position 0"
     ]
     assert snapshot(services.engines.reader)["offerings"] == []
+    assert history_rows(services.engines.reader) == public_events_in_log(services, head)
 
     resumed = _runner(services, all_projections(services.app))
     resumed.catch_up()
@@ -328,11 +330,12 @@ def test_catch_up_reads_events_written_directly_through_the_application(services
 
 
 def test_a_read_model_that_cannot_apply_an_event_is_reported_failing_until_it_moves_on(
-    app: Any, services: Any, make_provider: Any, client: Any
+    app: Any, services: Any, make_provider: Any, client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     _write_history(services, make_provider, revisions=3)
     head = services.runner.head()
     crashing = _runner(services, [CrashingCatalog(crash_on=1), HistoryProjection()])
+    caplog.set_level("INFO", logger="projections.runner")
 
     with pytest.raises(Crash):
         crashing.catch_up()
@@ -343,11 +346,17 @@ def test_a_read_model_that_cannot_apply_an_event_is_reported_failing_until_it_mo
 
     assert first["status"] == "degraded"
     failing = {name: p["failing"] for name, p in first["projections"].items() if p["failing"]}
-    assert set(failing) == {"catalog", "history"}  # the group that shared the batch
+    assert set(failing) == {"catalog"}  # the history, in the same batch, applied it alone
+    assert first["projections"]["history"]["position"] == head
     assert failing["catalog"]["error"] == "Crash"  # the kind only: the message stays in the log
     assert "crashed" not in str(first)
     assert first["projections"]["catalog"]["position"] == 0
     assert again["projections"]["catalog"]["failing"]["since"] == failing["catalog"]["since"]
+    told = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == "projections.runner"]
+    assert told == [  # the traceback once; each later try, one line
+        ("ERROR", "projection catalog could not apply the events after log position 0", True),
+        ("WARNING", "projection catalog still cannot apply the events after log position 0 (Crash)", False),
+    ]
     cli = app.test_cli_runner().invoke(args=["projections", "status"]).output
     assert "catalog: position 0, lag" in cli and "FAILING since" in cli and "(Crash;" in cli
 
