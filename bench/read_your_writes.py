@@ -104,10 +104,14 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
         catalog_only={
             "name": "runner.catch_up(names=['catalog']) of one new event",
             **catalog,
-            "ratio_to_baseline": round(catalog["p50_ms"] / baseline["p50_ms"], 2) if baseline["p50_ms"] else None,
-            "ratio_to_figure": round(catalog["p50_ms"] / figure["p50_ms"], 2) if figure["p50_ms"] else None,
+            "ratio_to_baseline": _ratio(catalog["p50_ms"], baseline["p50_ms"]),
+            "ratio_to_figure": _ratio(catalog["p50_ms"], figure["p50_ms"]),
         },
     )
+
+
+def _ratio(value: float, to: float) -> float | None:
+    return round(value / to, 2) if to else None
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -44,4 +44,10 @@ def all_projections(app: Any, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> list[Pr
     ]
 
 
-__all__ = ["READ_MODELS", "Projection", "ProjectionRunner", "all_projections", "read_model_of_table"]
+__all__ = [
+    "READ_MODELS",
+    "Projection",
+    "ProjectionRunner",
+    "all_projections",
+    "read_model_of_table",
+]

@@ -263,7 +263,9 @@ class ProjectionRunner:
         kind = type(error).__name__[:200]
         try:
             with self.engines.writer.begin() as conn:
-                at = update(projection_positions).where(row.name == projection.name, row.position == position)
+                at = update(projection_positions).where(
+                    row.name == projection.name, row.position == position
+                )
                 first = conn.execute(
                     at.where(row.failing_since.is_(None)).values(
                         failing_since=datetime.now(tz=timezone.utc), failure=kind
@@ -281,8 +283,8 @@ class ProjectionRunner:
         self._ensure_rows()
         columns = projection_positions.c
         with self.engines.reader.connect() as conn:
-            rows = conn.execute(select(columns.name, columns.position, columns.failing_since, columns.failure))
-            found = {row.name: row for row in rows}
+            query = select(columns.name, columns.position, columns.failing_since, columns.failure)
+            found = {row.name: row for row in conn.execute(query)}
         status: dict[str, dict[str, Any]] = {}
         for name in self.projections:
             row = found.get(name)
@@ -291,7 +293,8 @@ class ProjectionRunner:
                 since = row.failing_since  # SQLite keeps no zone: what it holds is UTC
                 since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
                 failing = {"since": since, "error": row.failure}
-            status[name] = {"position": int(row.position) if row is not None else 0, "failing": failing}
+            position = int(row.position) if row is not None else 0
+            status[name] = {"position": position, "failing": failing}
         return status
 
     @contextmanager
@@ -392,8 +395,6 @@ class ProjectionRunner:
             read += count
             if progress is not None:
                 progress(count)
-            if deadline is not None and time.monotonic() >= deadline:
-                return read
 
         for step in (lambda: self.reset(selected), lambda: self.catch_up(names=selected, progress=counted)):
             while True:

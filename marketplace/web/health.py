@@ -13,7 +13,9 @@ blp = Blueprint("health", __name__, url_prefix="/health", description="Service h
 
 
 class FailingSchema(Schema):
-    since = fields.DateTime(required=True, metadata={"description": "the first failure at this position"})
+    since = fields.DateTime(
+        required=True, metadata={"description": "the first failure at this position"}
+    )
     error = fields.String(
         required=True,
         metadata={"description": "the kind of error (the log line names the events and says more)"},

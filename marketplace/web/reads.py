@@ -65,7 +65,9 @@ def check_reads(app: Flask) -> None:
 
     @app.before_request
     def _track_reads() -> None:  # runs after the wait for the position (registered after it)
-        if request.method in ("GET", "HEAD") and declared_reads(app, request.endpoint, request.method) is not None:
+        if request.method not in ("GET", "HEAD"):
+            return
+        if declared_reads(app, request.endpoint, request.method) is not None:
             g.setdefault(_STATEMENTS, [])
 
     @app.after_request

@@ -22,7 +22,9 @@ def test_every_get_view_of_the_api_declares_what_it_reads(app: Any) -> None:
     gets = [
         rule
         for rule in app.url_map.iter_rules()
-        if "GET" in (rule.methods or ()) and rule.rule not in DOCUMENT_ROUTES and rule.endpoint != "static"
+        if "GET" in (rule.methods or ())
+        and rule.rule not in DOCUMENT_ROUTES
+        and rule.endpoint != "static"
     ]
     assert len(gets) >= 35  # every resource of the API, not an empty list
     assert [rule.rule for rule in gets if declared_reads(app, rule.endpoint) is None] == []

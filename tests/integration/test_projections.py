@@ -36,7 +36,8 @@ class CrashingCatalog(CatalogProjection):
     def prepare(self, snapshot: Any, items: list[tuple[int, Any]]) -> Any:
         here = {position for position, event in items if isinstance(event, OfferingRevised)}
         self.revisions |= here
-        crashing = len(self.revisions) >= self.crash_on and sorted(self.revisions)[self.crash_on - 1] in here
+        seen = sorted(self.revisions)
+        crashing = len(seen) >= self.crash_on and seen[self.crash_on - 1] in here
         return super().prepare(snapshot, items), crashing, items[-1][0]
 
     def write(self, conn: Any, prepared: Any) -> None:
@@ -352,10 +353,18 @@ def test_a_read_model_that_cannot_apply_an_event_is_reported_failing_until_it_mo
     assert "crashed" not in str(first)
     assert first["projections"]["catalog"]["position"] == 0
     assert again["projections"]["catalog"]["failing"]["since"] == failing["catalog"]["since"]
-    told = [(r.levelname, r.getMessage(), r.exc_info is not None) for r in caplog.records if r.name == "projections.runner"]
+    told = [
+        (r.levelname, r.getMessage(), r.exc_info is not None)
+        for r in caplog.records
+        if r.name == "projections.runner"
+    ]
     assert told == [  # the traceback once; each later try, one line
         ("ERROR", "projection catalog could not apply the events after log position 0", True),
-        ("WARNING", "projection catalog still cannot apply the events after log position 0 (Crash)", False),
+        (
+            "WARNING",
+            "projection catalog still cannot apply the events after log position 0 (Crash)",
+            False,
+        ),
     ]
     cli = app.test_cli_runner().invoke(args=["projections", "status"]).output
     assert "catalog: position 0, lag" in cli and "FAILING since" in cli and "(Crash;" in cli
@@ -363,7 +372,9 @@ def test_a_read_model_that_cannot_apply_an_event_is_reported_failing_until_it_mo
     services.runner.catch_up()
     mended = client.get("/health").get_json()
     assert mended["status"] == "ok"
-    assert all(p["failing"] is None and p["position"] == head for p in mended["projections"].values())
+    assert all(
+        p["failing"] is None and p["position"] == head for p in mended["projections"].values()
+    )
 
 
 def test_a_reset_forgets_a_failure(services: Any, make_provider: Any) -> None:

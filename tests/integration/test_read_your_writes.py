@@ -71,7 +71,9 @@ def test_a_read_waits_only_for_the_read_models_its_view_shows(
     token = {"Authorization": f"Bearer {caller.token}"}
 
     catalog_read = lagging.get(f"/api/v1/offerings/{offering_id}", headers={**asked, **token})
-    history_read = lagging.get(f"/api/v1/offerings/{offering_id}/history", headers={**asked, **token})
+    history_read = lagging.get(
+        f"/api/v1/offerings/{offering_id}/history", headers={**asked, **token}
+    )
 
     assert catalog_read.status_code == 200
     assert catalog_read.get_json()["id"] == offering_id
@@ -87,7 +89,10 @@ def test_a_view_that_reads_only_the_event_store_does_not_wait(
 
     me = lagging_app.test_client().get(
         "/api/v1/accounts/me",
-        headers={"Min-Log-Position": created.headers["Log-Position"], "Authorization": f"Bearer {caller.token}"},
+        headers={
+            "Min-Log-Position": created.headers["Log-Position"],
+            "Authorization": f"Bearer {caller.token}",
+        },
     )
 
     assert me.status_code == 200
