@@ -111,6 +111,12 @@ class WritingProjection(Projection):
         self.apply_batch(conn, [(position, event)])
 
 
+RETRY_FIRST_S = 1.0
+RETRY_MAX_S = 60.0
+"""How soon a worker tries again a read model that could not apply an event: after a second,
+then twice as long each time, up to this."""
+
+
 class PositionMoved(Exception):
     """Another worker advanced the position first; this batch was rolled back and is not needed."""
 
@@ -415,23 +421,49 @@ class ProjectionRunner:
         every_minute: Callable[[], Any] | None = None,
         wait: Callable[[float], None] = time.sleep,
         names: Iterable[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Catch up the named projections (default: all) until ``stopping()``, waiting with
         ``wait`` (a LISTEN on PostgreSQL, a sleep on SQLite) when idle; survives database
-        hiccups. Runs ``every_minute`` (the scheduler) about once a minute, and at start."""
-        selected = list(names) if names is not None else None
+        hiccups. Runs ``every_minute`` (the scheduler) about once a minute, and at start,
+        whatever the catch-up did.
+
+        A read model that cannot apply an event (``status``: failing) is tried again after a
+        second, then after twice as long each time, up to a minute, while the others go on:
+        an operator's log gets a line a minute, not one a cycle."""
+        selected = list(names) if names is not None else list(self.projections)
         next_chore = 0.0
+        retry: dict[str, tuple[float, float]] = {}  # failing read model: (when, after how long)
         while not stopping():
+            due = [name for name in selected if name not in retry or retry[name][0] <= clock()]
+            applied = 0
             try:
-                applied = self.catch_up(names=selected)
-                if every_minute is not None and time.monotonic() >= next_chore:
-                    next_chore = time.monotonic() + 60
-                    every_minute()
+                applied = self.catch_up(names=due)
             except Exception as error:  # noqa: BLE001 - a worker must outlive a bad moment
-                log.warning("projection worker cycle failed, retrying: %r", error)
-                applied = 0
+                failing = self._failing_among(due)
+                if not failing:
+                    log.warning("projection worker cycle failed, retrying: %r", error)
+                for name in failing:
+                    after = min(2 * retry[name][1], RETRY_MAX_S) if name in retry else RETRY_FIRST_S
+                    retry[name] = (clock() + after, after)
+            else:
+                for name in due:
+                    retry.pop(name, None)
+            if every_minute is not None and clock() >= next_chore:
+                next_chore = clock() + 60
+                try:
+                    every_minute()
+                except Exception as error:  # noqa: BLE001 - tried again in a minute
+                    log.warning("scheduled work failed, retrying in a minute: %r", error)
             if applied == 0:
                 wait(poll_seconds)
+
+    def _failing_among(self, names: list[str]) -> list[str]:
+        try:
+            status = self.status()
+        except Exception:  # noqa: BLE001 - the database away: nothing is known to be failing
+            return []
+        return [name for name in names if status[name]["failing"]]
 
     def _ensure_rows(self) -> None:
         if self._rows_ensured:

@@ -386,3 +386,43 @@ def test_a_reset_forgets_a_failure(services: Any, make_provider: Any) -> None:
     services.runner.reset(["catalog"])
 
     assert services.runner.status()["catalog"] == {"position": 0, "failing": None}
+
+
+def test_a_worker_tries_a_failing_read_model_again_less_and_less_often_while_the_rest_go_on(
+    services: Any, make_provider: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _write_history(services, make_provider, revisions=2)
+    tried: list[float] = []
+    now = [0.0]
+
+    class Counted(CrashingCatalog):
+        def prepare(self, snapshot: Any, items: list[tuple[int, Any]]) -> Any:
+            tried.append(now[0])
+            return super().prepare(snapshot, items)
+
+    runner = _runner(services, [Counted(crash_on=1), HistoryProjection()])
+    chores: list[float] = []
+    cycles = [0]
+
+    def stopping() -> bool:
+        cycles[0] += 1
+        if cycles[0] == 3:  # an event written while the catalog is failing
+            _write_history(services, make_provider, revisions=0)
+        return now[0] >= 100
+
+    def wait(seconds: float) -> None:
+        now[0] += seconds
+
+    caplog.set_level("INFO", logger="projections.runner")
+    runner.run_forever(
+        0.5, stopping, every_minute=lambda: chores.append(now[0]), wait=wait, clock=lambda: now[0]
+    )
+
+    assert cycles[0] > 150  # a cycle every half second of the clock
+    # at 0 in the batch it shared with the history, then alone; again after 1 s, then doubling
+    assert tried == [0.0, 0.0, 1.0, 3.0, 7.0, 15.0, 31.0, 63.0]
+    assert runner.positions() == {"catalog": 0, "history": services.runner.head()}
+    assert chores == [0.0, 60.0]  # the scheduled work runs although a read model fails
+    lines = [r.getMessage() for r in caplog.records if r.name == "projections.runner"]
+    assert len(lines) == 7  # one line a try: the first with its traceback
+    assert not any("worker cycle failed" in line for line in lines)
