@@ -9,14 +9,15 @@ only the reads that show it, not every read that asks for a position.
 With ``check_reads`` on (the test suite turns it on), each query a declared GET view runs after
 its wait is matched against the read models' tables, and one of a read model it did not declare
 makes the answer a 500 naming both: such a view would answer a client that asked for its own
-write from a read model that may not have it yet.
+write from a read model that may not have it yet. A streamed answer (an export) runs its queries
+as its body is sent, so it is checked at the body's end, and fails there.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from flask import Flask, g, has_request_context, request
 from flask.wrappers import Response
@@ -70,22 +71,41 @@ def check_reads(app: Flask) -> None:
         if declared_reads(app, request.endpoint, request.method) is not None:
             g.setdefault(_STATEMENTS, [])
 
-    @app.after_request
-    def _undeclared_reads(response: Response) -> Response:
-        statements = g.pop(_STATEMENTS, None)
-        declared = declared_reads(app, request.endpoint, request.method)
-        if statements is None or declared is None:
-            return response
+    def undeclared(endpoint: str, statements: list[str], declared: frozenset[str]) -> str | None:
         shown = {tables[name] for statement in statements for name in pattern.findall(statement)}
-        undeclared = sorted(shown - declared)
-        if not undeclared:
-            return response
+        extra = sorted(shown - declared)
+        if not extra:
+            return None
         message = (
-            f"view {request.endpoint} reads the read models {', '.join(undeclared)} "
+            f"view {endpoint} reads the read models {', '.join(extra)} "
             f"but declares only {', '.join(sorted(declared)) or 'none'}"
         )
         log.error(message)
-        return envelope(500, message)
+        return message
+
+    @app.after_request
+    def _undeclared_reads(response: Response) -> Response:
+        statements = g.get(_STATEMENTS)
+        declared = declared_reads(app, request.endpoint, request.method)
+        if statements is None or declared is None:
+            return response
+        endpoint = str(request.endpoint)
+        if response.is_streamed:  # its queries run as the body is sent: checked at its end
+            response.response = _checked_stream(
+                response.response, lambda: undeclared(endpoint, statements, declared)
+            )
+            return response
+        message = undeclared(endpoint, statements, declared)
+        return response if message is None else envelope(500, message)
+
+
+def _checked_stream(body: Iterable[Any], problem: Callable[[], str | None]) -> Iterator[Any]:
+    """The body, then a failure if ``problem()`` names one: the client (a test) that reads a
+    streamed answer to its end sees it, as it cannot get a 500 any more."""
+    yield from body
+    message = problem()
+    if message is not None:
+        raise RuntimeError(message)
 
 
 _listening = False

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import jsonify
+from flask import jsonify, stream_with_context
 from sqlalchemy import func, select
 
 from marketplace import create_app
@@ -77,3 +77,29 @@ def test_a_view_reading_a_read_model_it_does_not_declare_is_refused(checked_app:
     assert undeclared.get_json()["message"] == (
         "view undeclared reads the read models catalog but declares only history"
     )
+
+
+def test_a_streamed_answer_is_checked_when_its_body_has_been_sent(checked_app: Any) -> None:
+    def streamed(table: Any) -> Any:
+        def view() -> Any:
+            engine = services_of().engines.reader
+
+            def rows() -> Any:
+                with engine.connect() as conn:
+                    yield str(conn.execute(select(func.count()).select_from(table)).scalar())
+
+            return checked_app.response_class(stream_with_context(rows()))
+
+        return view
+
+    checked_app.add_url_rule(
+        "/test/streamed-honest", "streamed_honest", reads("history")(streamed(event_history))
+    )
+    checked_app.add_url_rule(
+        "/test/streamed-undeclared", "streamed_undeclared", reads("history")(streamed(offerings))
+    )
+    client = checked_app.test_client()
+
+    assert client.get("/test/streamed-honest").get_data(as_text=True) == "0"
+    with pytest.raises(RuntimeError, match="view streamed_undeclared reads the read models catalog"):
+        client.get("/test/streamed-undeclared").get_data()
