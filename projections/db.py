@@ -3,6 +3,10 @@
 On SQLite, writers (projections) begin with ``BEGIN IMMEDIATE`` so that they queue on the busy
 timeout instead of failing on a lock upgrade; readers begin deferred and read a consistent WAL
 snapshot without blocking anyone. On PostgreSQL one engine serves both.
+
+JSON columns (documents, history changes, OCDS releases) are encoded with orjson: a catch-up
+encodes one or more documents per event. They are decoded with the standard library, which keeps
+every integer exact (orjson reads one past 64 bits as a float) and measured no slower here.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import json
+
+import orjson
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import URL, Dialect, Engine
 
@@ -30,7 +37,17 @@ def mark_of(dialect: Dialect) -> str:
     return "?" if dialect.paramstyle == "qmark" else "%s"
 
 
+def json_text(value: Any) -> str:
+    """JSON text for a JSON column: orjson's; where orjson refuses (an integer past 64 bits, which
+    the domain does not bound everywhere), the standard library's, so no event is refused here."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:  # an integer past 64 bits: the standard library keeps it
+        return json.dumps(value)
+
+
 def build_engines(url: URL | str, **kwargs: Any) -> Engines:
+    kwargs.setdefault("json_serializer", json_text)
     writer = create_engine(url, **kwargs)
     if writer.dialect.name != "sqlite":
         return Engines(reader=writer, writer=writer)
