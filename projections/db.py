@@ -5,8 +5,10 @@ timeout instead of failing on a lock upgrade; readers begin deferred and read a 
 snapshot without blocking anyone. On PostgreSQL one engine serves both.
 
 JSON columns (documents, history changes, OCDS releases) are encoded with orjson: a catch-up
-encodes one or more documents per event. They are decoded with the standard library, which keeps
-every integer exact (orjson reads one past 64 bits as a float) and measured no slower here.
+encodes one or more documents per event (of a 30,000-event catch-up on SQLite, 0.30 s with the
+standard library, 0.04 s with orjson). They are decoded with the standard library, which keeps
+every integer exact (orjson reads one past 64 bits as a float); orjson gained nothing measurable
+there.
 """
 
 from __future__ import annotations
