@@ -6,8 +6,8 @@ from flask.views import MethodView
 
 from marketplace.web.auth import require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command
+from marketplace.web.reads import reads
 from marketplace.web.schemas.accounts import AccountCreateSchema, AccountSchema, NewAccountSchema
 from marketplace.web.services import marketplace
 

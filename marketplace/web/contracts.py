@@ -8,9 +8,9 @@ from flask.views import MethodView
 from marketplace.domain.contracts import Contract
 from marketplace.web.auth import require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, version_as_of
 from marketplace.web.procurement_views import contract_view
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
 from marketplace.web.schemas.offerings import HistoryPageSchema
 from marketplace.web.schemas.procurement import (

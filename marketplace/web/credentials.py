@@ -17,8 +17,8 @@ from events.plain import iso_utc
 from marketplace.domain.accounts import Credential
 from marketplace.web.auth import require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import await_log_head, command
+from marketplace.web.reads import reads
 from marketplace.web.schemas.accounts import (
     CredentialPageSchema,
     CredentialSchema,
@@ -71,7 +71,7 @@ def _revoked_together(first: Credential) -> dict[str, Any]:
 class AccountCredentials(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, CredentialPageSchema)
-    @reads("credentials")
+    @reads(READS)
     def get(self, args: dict[str, Any], account_id: UUID) -> Any:
         """The account's tokens, live and revoked, newest first, with who issued and who revoked
         each (the account itself, or an admin). Never a token."""

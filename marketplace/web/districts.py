@@ -11,9 +11,9 @@ from marketplace.domain.errors import InvalidValue
 from marketplace.domain.thresholds import thresholds_on
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command
 from marketplace.web.procurement_views import consortium_view, district_view
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import PageArgsSchema, page_of
 from marketplace.web.schemas.procurement import (
     ConsortiumArgsSchema,

@@ -12,8 +12,8 @@ from marketplace.domain.errors import NotFound
 from marketplace.domain.offerings import Offering, OfferingStatus, is_visible
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, expected_version, version_as_of
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
 from marketplace.web.schemas.offerings import (
     HistoryPageSchema,

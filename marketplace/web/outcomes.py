@@ -18,8 +18,8 @@ from marketplace.domain.errors import NotFound
 from marketplace.domain.outcomes import OutcomeReport, SchoolYear
 from marketplace.web.auth import require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, expected_version, version_as_of
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import AsOfArgsSchema
 from marketplace.web.schemas.outcomes import (
     OfferingReportCardArgsSchema,

@@ -9,9 +9,9 @@ from events.types import Role
 from marketplace.domain.errors import NotAllowed
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command
 from marketplace.web.procurement_views import proposal_view
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import PageArgsSchema
 from marketplace.web.schemas.procurement import OptionalReasonSchema, ProposalPatchSchema, ProposalSchema
 from marketplace.web.services import marketplace, services

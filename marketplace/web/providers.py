@@ -8,8 +8,8 @@ from flask.views import MethodView
 from marketplace.domain.errors import NotFound
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import page_of
 from marketplace.web.schemas.offerings import OfferingPageSchema, ProviderOfferingsArgsSchema
 from marketplace.web.schemas.providers import ProviderCreateSchema, ProviderQuerySchema, ProviderSchema

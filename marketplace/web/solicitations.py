@@ -10,7 +10,6 @@ from marketplace.domain.errors import NotAllowed
 from marketplace.domain.solicitations import AwardDecision, Solicitation
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.procurement_views import (
     contract_view,
@@ -18,6 +17,7 @@ from marketplace.web.procurement_views import (
     proposal_view,
     solicitation_view,
 )
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema, page_of
 from marketplace.web.schemas.offerings import HistoryPageSchema
 from marketplace.web.schemas.procurement import (

@@ -18,9 +18,9 @@ from marketplace.domain.offerings import OfferingStatus, is_visible
 from marketplace.domain.providers import Provider, in_force
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.reads import reads
 from marketplace.web.commands import command, etag
 from marketplace.web.procurement_views import contract_view
+from marketplace.web.reads import reads
 from marketplace.web.schemas.common import PageArgsSchema
 from marketplace.web.schemas.procurement import ContractSchema
 from marketplace.web.schemas.trust import (
