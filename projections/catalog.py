@@ -60,8 +60,6 @@ def offering_columns(document: dict[str, Any]) -> dict[str, Any]:
     evidence = document.get("evidence")
     return {
         "title": document["title"],
-        "summary": document.get("summary"),
-        "description": document.get("description"),
         "model_type": document.get("model_type"),
         "delivery": document.get("delivery"),
         "price_unit": pricing["unit"] if pricing else None,

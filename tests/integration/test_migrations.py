@@ -82,3 +82,33 @@ def test_a_model_change_without_a_migration_is_detected(empty_engine: Any) -> No
             },
         )
         assert any(diff[0] == "add_column" for diff in compare_metadata(context, changed))
+
+
+def test_downgrading_past_0009_puts_back_the_offerings_text_columns_filled_from_documents(
+    database_url: str, services: Any, published_offering: Any
+) -> None:
+    offering = published_offering(summary="Orchard summary", description="Orchard description")
+    services.runner.catch_up()
+    engine = create_engine(Settings(database_url=database_url).sqlalchemy_url())
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("offerings")}
+        assert not {"summary", "description"} & columns
+        with engine.connect() as connection:
+            migrations.downgrade(connection, "0008")
+            connection.commit()
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT summary, description FROM offerings WHERE title = %s"
+                if engine.dialect.name == "postgresql"
+                else "SELECT summary, description FROM offerings WHERE title = ?",
+                (offering["title"],),
+            ).one()
+        assert tuple(row) == ("Orchard summary", "Orchard description")
+        with engine.connect() as connection:
+            migrations.upgrade(connection)
+            connection.commit()
+        assert not {"summary", "description"} & {
+            c["name"] for c in inspect(engine).get_columns("offerings")
+        }
+    finally:
+        engine.dispose()
