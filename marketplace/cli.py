@@ -205,7 +205,7 @@ def projections_rebuild(names: tuple[str, ...]) -> None:
 
     with click.progressbar(length=head, label="replaying events", file=sys.stderr) as bar:
         total = runner.rebuild(selected, progress=bar.update, patience=LOCK_PATIENCE_S, waiting=waiting)
-    click.echo(f"rebuilt {', '.join(selected)} from {total} events")
+    click.echo(f"rebuilt {', '.join(selected)} up to log position {total}")
 
 
 @projections_cli.command("run")

@@ -163,7 +163,9 @@ class ProjectionRunner:
     ) -> int:
         """Apply every event up to ``until`` (default: the head now); returns notifications read.
         With ``deadline`` (a ``time.monotonic()`` moment) it stops after the first batch that ends
-        past it, caught up or not.
+        past it, caught up or not. ``progress`` is told how far the slowest of them (still
+        going) has moved, in log positions, so that it adds up to the stretch of the log applied
+        however often a stretch is read.
 
         Read models at one position share a batch. If the batch fails (not the database busy or
         away: an event one of them cannot apply), each goes on alone, so that only the one that
@@ -175,8 +177,20 @@ class ProjectionRunner:
         alone = False
         failed: list[Exception] = []
         stopped: set[str] = set()
+        told: int | None = None  # the slowest one's position last told to ``progress``
+
+        def tell(positions: dict[str, int]) -> None:
+            nonlocal told
+            going = [positions[p.name] for p in selected if p.name not in stopped]
+            if progress is None or not going:
+                return
+            if told is not None and min(going) > told:
+                progress(min(going) - told)
+            told = min(going) if told is None else max(told, min(going))
+
         while True:
             positions = self.positions()
+            tell(positions)
             behind = [p for p in selected if positions[p.name] < target and p.name not in stopped]
             if not behind:
                 if failed:
@@ -201,9 +215,9 @@ class ProjectionRunner:
             if count == 0:
                 return read  # nothing more in the log (target beyond the head)
             read += count
-            if progress is not None:
-                progress(count)
             if deadline is not None and time.monotonic() >= deadline:
+                if progress is not None:
+                    tell(self.positions())
                 return read
 
     def _run_batch(self, group: list[Projection], start: int) -> int:
@@ -387,18 +401,19 @@ class ProjectionRunner:
         patience: float = 0.0,
         waiting: Callable[[OperationalError], None] | None = None,
     ) -> int:
-        """Empty the named projections (default: all) and replay the log into them; returns
-        notifications read. With ``patience`` (seconds), a step that finds SQLite's write lock
-        held past its busy timeout (another rebuild's reset of a large read model can hold it
-        longer) is tried again until then, telling ``waiting``; a batch is all or nothing, so
-        trying again applies nothing twice."""
+        """Empty the named projections (default: all) and replay the log into them; returns the
+        log position the slowest of them reached (``progress`` is told each step towards it).
+        With ``patience`` (seconds), a step that finds SQLite's write lock held past its busy
+        timeout (another rebuild's reset of a large read model can hold it longer) is tried again
+        until then, telling ``waiting``; a batch is all or nothing, so trying again applies
+        nothing twice."""
         selected = list(names or self.projections)
         deadline = time.monotonic() + patience
-        read = 0
+        reached = 0
 
         def counted(count: int) -> None:
-            nonlocal read
-            read += count
+            nonlocal reached
+            reached += count
             if progress is not None:
                 progress(count)
 
@@ -412,7 +427,7 @@ class ProjectionRunner:
                         raise
                     if waiting is not None:
                         waiting(error)
-        return read
+        return reached
 
     def run_forever(
         self,

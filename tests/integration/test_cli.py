@@ -193,6 +193,7 @@ def test_projections_rebuild_reproduces_the_read_models(app: Any, services: Any)
     result = runner.invoke(args=["projections", "rebuild"])
     assert result.exit_code == 0, result.output
     assert "rebuilt catalog, history, procurement" in result.output
+    assert f"up to log position {services.runner.head()}\n" in result.output
     assert snapshot(services.engines.reader) == before
     status = runner.invoke(args=["projections", "status"])
     assert "lag 0" in status.output

@@ -308,6 +308,36 @@ def test_a_patient_rebuild_tries_again_when_the_write_lock_stays_held_and_applie
     assert len(waits) == 2
 
 
+def _named(services: Any, *names: str) -> list[Any]:
+    return [p for p in all_projections(services.app) if p.name in names]
+
+
+def test_a_rebuild_tells_its_progress_in_log_positions_once_each_when_read_models_go_alone(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=12)
+    head = services.runner.head()
+    steps: list[int] = []
+    runner = _runner(
+        services,
+        [CrashingCatalog(crash_on=7), HistoryProjection(), *_named(services, "procurement")],
+        batch_size=5,
+    )
+    with pytest.raises(Crash):
+        runner.rebuild(progress=steps.append)
+    positions = runner.positions()
+    assert positions["catalog"] < head  # stopped; the two others went on alone, each reading
+    assert {positions[name] for name in positions if name != "catalog"} == {head}  # the log
+    # ...yet the progress adds up to the log once: how far the slowest still going has got
+    assert sum(steps) == head and all(step > 0 for step in steps)
+
+    steps.clear()
+    assert _runner(services, all_projections(services.app), batch_size=5).rebuild(
+        progress=steps.append
+    ) == head
+    assert sum(steps) == head and len(steps) == -(-head // 5)  # a step per batch
+
+
 def test_rebuilding_from_zero_reproduces_the_incrementally_built_read_models(
     services: Any, make_provider: Any
 ) -> None:
