@@ -40,8 +40,9 @@ def mark_of(dialect: Dialect) -> str:
 
 
 def json_text(value: Any) -> str:
-    """JSON text for a JSON column: orjson's; where orjson refuses (an integer past 64 bits, which
-    the domain does not bound everywhere), the standard library's, so no event is refused here."""
+    """JSON text for a JSON column: orjson's; where orjson refuses (an integer past 64 bits: no
+    command takes one, but the log may hold events from before a bound), the standard library's,
+    so no event is refused here."""
     try:
         return orjson.dumps(value).decode()
     except orjson.JSONEncodeError:  # an integer past 64 bits: the standard library keeps it

@@ -37,6 +37,10 @@ _OUTCOME_REPORT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:marketplace:outcome-report
 _SCHOOL_YEAR = re.compile(r"(\d{4})-(\d{2})")
 REPORTABLE_STATUSES = (ContractStatus.ACTIVE, ContractStatus.TERMINATED)
 MINUTES_IN_A_WEEK = 7 * 24 * 60
+MAX_SESSIONS = 1_000_000_000
+"""Sessions one district reports for a school year, at most: the largest district in the
+country (about a million students) at five sessions a school day for 200 days. A larger count
+is a slip of the keyboard, and an auditor reading the report card should never meet it."""
 MAX_RESULTS = 20
 REVISABLE_FIELDS = ("offering_ids", "students_served", "usage", "results", "satisfaction", "renewing")
 
@@ -246,8 +250,8 @@ def _usage(usage: Usage | None) -> Usage | None:
     minutes, sessions = usage.average_minutes_per_week, usage.sessions
     if minutes is not None and (not _is_int(minutes) or not 0 <= minutes <= MINUTES_IN_A_WEEK):
         raise invalid("usage.average_minutes_per_week", f"must be a whole number from 0 to {MINUTES_IN_A_WEEK}")
-    if sessions is not None and (not _is_int(sessions) or sessions < 0):
-        raise invalid("usage.sessions", "must be a whole number, zero or more")
+    if sessions is not None and (not _is_int(sessions) or not 0 <= sessions <= MAX_SESSIONS):
+        raise invalid("usage.sessions", f"must be a whole number from 0 to {MAX_SESSIONS}")
     notes = validation.text("usage.notes", usage.notes, required=False, max_length=2000)
     if minutes is None and sessions is None and notes is None:
         return None

@@ -94,3 +94,26 @@ def test_writing_no_rows_writes_nothing_and_is_no_error(services: Any) -> None:
         prepare_update(dialect, event_history, [], key=("aggregate_id",))(conn)
     with services.engines.reader.connect() as conn:
         assert conn.execute(select(event_history)).first() is None
+
+
+def test_a_whole_number_past_64_bits_in_a_json_column_is_written_and_read_back_exactly(
+    services: Any,
+) -> None:
+    # The domain bounds every count it takes, so no event carries one; should one ever, the
+    # read models' JSON encoder (orjson, which refuses it) hands it to the standard library's
+    # rather than leave a read model unable to apply the event.
+    ours, theirs = _rows(1), _rows(1)
+    for row in (*ours, *theirs):
+        row["changes"] = {"sessions": 10**25, "under": -(2**64)}
+    write = prepare_insert(services.engines.writer.dialect, event_history, ours)
+    with services.engines.writer.begin() as conn:
+        write(conn)
+        conn.execute(insert(event_history), theirs)
+    with services.engines.reader.connect() as conn:
+        for row in (*ours, *theirs):
+            kept = conn.execute(
+                select(event_history.c.changes).where(
+                    event_history.c.aggregate_id == row["aggregate_id"]
+                )
+            ).scalar_one()
+            assert kept == {"sessions": 10**25, "under": -(2**64)}

@@ -15,7 +15,7 @@ from events.outcomes import OutcomeReported, OutcomeReportRevised
 from events.types import ContractType, ReportedResult, Role, Seats, Usage
 from marketplace.domain.contracts import Contract, ContractStatus
 from marketplace.domain.errors import AlreadyExists, InvalidValue, NotAllowed, WrongState
-from marketplace.domain.outcomes import OutcomeReport, SchoolYear
+from marketplace.domain.outcomes import MAX_SESSIONS, OutcomeReport, SchoolYear
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     DURING_TERM,
@@ -311,6 +311,8 @@ def test_a_school_year_that_has_not_begun_is_refused(coop: Cooperative, contract
         ({"usage": Usage(average_minutes_per_week=-5)}, "usage.average_minutes_per_week"),
         ({"usage": Usage(average_minutes_per_week=10081)}, "usage.average_minutes_per_week"),
         ({"usage": Usage(sessions=-1)}, "usage.sessions"),
+        ({"usage": Usage(sessions=MAX_SESSIONS + 1)}, "usage.sessions"),
+        ({"usage": Usage(sessions=10**25)}, "usage.sessions"),
         ({"results": [ReportedResult(" ", None, Decimal(1), "State test")]}, "results.0.measure"),
         ({"results": [ReportedResult("Reading", None, Decimal(1), "")]}, "results.0.method"),
         ({"results": [ReportedResult("Reading", None, Decimal("NaN"), "Test")]}, "results.0.result"),

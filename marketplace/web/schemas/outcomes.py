@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from events.types import ReportedResult, Usage
 from marketplace.domain.errors import InvalidValue
-from marketplace.domain.outcomes import MINUTES_IN_A_WEEK, SchoolYear
+from marketplace.domain.outcomes import MAX_SESSIONS, MINUTES_IN_A_WEEK, SchoolYear
 from marketplace.web.schemas.common import PageArgsSchema, page_of
 
 SCHOOL_YEAR_EXAMPLE = {"example": "2026-27", "description": "a school year, July 1 to June 30"}
@@ -41,7 +41,7 @@ class UsageInSchema(Schema):
     )
     sessions = fields.Integer(
         load_default=None, allow_none=True, strict=True,
-        metadata={"description": "sessions delivered in the school year"},
+        metadata={"description": f"sessions delivered in the school year, 0 to {MAX_SESSIONS}"},
     )
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
