@@ -117,6 +117,15 @@ RETRY_MAX_S = 60.0
 then twice as long each time, up to this."""
 
 
+class Failing(Exception):
+    """Read models a caller waits for cannot apply an event before the position it needs."""
+
+    def __init__(self, names: list[str], position: int):
+        super().__init__(f"{', '.join(names)} cannot apply the events before position {position}")
+        self.names = names
+        self.position = position
+
+
 class PositionMoved(Exception):
     """Another worker advanced the position first; this batch was rolled back and is not needed."""
 
@@ -348,25 +357,36 @@ class ProjectionRunner:
         """Block until the named projections (default: all) have applied ``position``; True
         when they have, False when ``timeout`` seconds pass first. With ``catch_up`` this thread
         applies the events itself, a batch at a time until the timeout: a read model far behind
-        (being rebuilt) costs the caller ``timeout`` and a batch, not the whole rebuild."""
-        selected = list(names) if names is not None else None
+        (being rebuilt) costs the caller ``timeout`` and a batch, not the whole rebuild.
+
+        Raises ``Failing`` at once when one of those still short of ``position`` cannot apply
+        an event (``status``): the worker tries it again, less and less often, so waiting would
+        only hold the caller, and trying its batch here would only fail again."""
+        selected = list(names) if names is not None else list(self.projections)
         deadline = time.monotonic() + timeout
+        tried = False
         while True:
-            if self.lowest_position(selected) >= position:
+            status = self.status()
+            lagging = [name for name in selected if status[name]["position"] < position]
+            if not lagging:
                 return True
+            failing = [name for name in lagging if status[name]["failing"]]
+            if failing:
+                raise Failing(failing, position)
+            if tried and time.monotonic() >= deadline:
+                return False
+            tried = True
             if catch_up:
                 try:
-                    self.catch_up(until=position, names=selected, deadline=deadline)
-                    if self.lowest_position(selected) >= position:
-                        return True
+                    self.catch_up(until=position, names=lagging, deadline=deadline)
+                    continue
                 except OperationalError:  # busy database: fall back to waiting for the worker
                     log.warning("catch-up on read failed; waiting for the projection worker")
                 except StoreUnavailable:
                     raise  # the event store away: the caller answers so
-                except Exception:  # noqa: BLE001 - logged by catch_up: events it cannot apply
-                    catch_up = False  # the worker's to retry; this caller only waits
-            if time.monotonic() >= deadline:
-                return False
+                except Exception:  # noqa: BLE001 - logged and marked failing by catch_up
+                    catch_up = False  # the worker's to retry; the next look raises Failing
+                    continue
             time.sleep(0.02)
 
     # Rebuilding ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from marketplace.domain.errors import InvalidValue, NotFound
 from marketplace.domain.idempotency import IdempotencyReceipt, request_fingerprint
 from marketplace.web.auth import require_account
 from marketplace.web.services import marketplace, services
+from projections.runner import RETRY_MAX_S, Failing
 
 POSITION_HEADER = "Log-Position"
 MIN_POSITION_HEADER = "Min-Log-Position"
@@ -139,9 +140,18 @@ def await_position(position: int, names: tuple[str, ...] | None = None) -> None:
     request itself, or by the projection worker (``catch_up_on_read``); a 503 if not in time."""
     svc = services()
     settings = svc.settings
-    if not svc.runner.wait_for(
-        position, settings.read_wait_seconds, settings.catch_up_on_read, names
-    ):
+    try:
+        reached = svc.runner.wait_for(
+            position, settings.read_wait_seconds, settings.catch_up_on_read, names
+        )
+    except Failing as failing:  # named, as /health names it; what went wrong is the log's
+        unavailable = ServiceUnavailable(
+            f"the {', '.join(failing.names)} read model cannot apply the events before position "
+            f"{position}; the operator is told (see /health); retry later"
+        )
+        unavailable.data = {"headers": {"Retry-After": str(int(RETRY_MAX_S))}}  # worker retries
+        raise unavailable from None
+    if not reached:
         raise ServiceUnavailable(
             f"the read models have not reached position {position} yet; retry shortly"
         )

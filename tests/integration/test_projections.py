@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from events.offerings import OfferingRevised
 from marketplace.domain.offerings import Offering
 from projections import ProjectionRunner, all_projections
+from projections.runner import Failing
 from projections.catalog import TEXT_TABLES, CatalogProjection
 from projections.history import HistoryProjection
 from projections.queries import offering_document
@@ -405,6 +406,26 @@ def test_a_read_model_that_cannot_apply_an_event_is_reported_failing_until_it_mo
     assert all(
         p["failing"] is None and p["position"] == head for p in mended["projections"].values()
     )
+
+
+def test_waiting_for_a_read_model_that_cannot_apply_an_event_gives_up_at_once_naming_it(
+    services: Any, make_provider: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write_history(services, make_provider, revisions=1)
+    head = services.runner.head()
+    with pytest.raises(Crash):
+        _runner(services, [CrashingCatalog(crash_on=1), HistoryProjection()]).catch_up()
+
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for a read model that cannot move")
+
+    monkeypatch.setattr("projections.runner.time.sleep", no_waiting)
+    for catch_up in (False, True):
+        with pytest.raises(Failing) as failing:
+            services.runner.wait_for(head, timeout=600, catch_up=catch_up)
+        assert (failing.value.names, failing.value.position) == (["catalog"], head)
+    assert services.runner.wait_for(head, timeout=600, catch_up=False, names=["history"])
+    assert services.runner.positions()["catalog"] == 0
 
 
 def test_a_reset_forgets_a_failure(services: Any, make_provider: Any) -> None:

@@ -177,8 +177,11 @@ def test_a_read_model_that_cannot_apply_an_event_holds_up_only_the_reads_that_sh
     offering_id, position = _offering_with_revisions(caller, revisions=1)
     runner.catch_up(names=["catalog"])
 
+    tries: list[int] = []
+
     def cannot_apply(*args: Any, **kwargs: Any) -> Any:
-        raise ValueError("an event the history cannot apply")
+        tries.append(1)
+        raise ValueError("an event the history cannot apply: Summary 0")
 
     monkeypatch.setattr(runner.projections["history"], "prepare", cannot_apply)
     client = impatient_app.test_client()
@@ -188,10 +191,19 @@ def test_a_read_model_that_cannot_apply_an_event_holds_up_only_the_reads_that_sh
     offering = client.get(f"/api/v1/offerings/{offering_id}", headers=headers)
 
     assert history.status_code == 503  # not a 500: the worker retries, the client may too
-    assert "have not reached position" in history.get_json()["message"]
+    assert history.get_json()["message"] == (
+        f"the history read model cannot apply the events before position {position}; "
+        "the operator is told (see /health); retry later"
+    )
+    assert history.headers["Retry-After"] == "60"
     assert runner.positions()["history"] < position
     assert offering.status_code == 200
     assert offering.get_json()["summary"] == "Summary 0"
+    assert len(tries) == 1
+
+    again = client.get(f"/api/v1/offerings/{offering_id}/history", headers=headers)
+    assert again.status_code == 503 and again.headers["Retry-After"] == "60"
+    assert len(tries) == 1  # a read does not try the batch again: the worker does, less often
 
 
 def test_a_catch_up_with_a_deadline_past_applies_one_batch(provider: Any, services: Any) -> None:
