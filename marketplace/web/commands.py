@@ -145,8 +145,9 @@ def await_position(position: int, names: tuple[str, ...] | None = None) -> None:
             position, settings.read_wait_seconds, settings.catch_up_on_read, names
         )
     except Failing as failing:  # named, as /health names it; what went wrong is the log's
+        models = "read model" if len(failing.names) == 1 else "read models"
         unavailable = ServiceUnavailable(
-            f"the {', '.join(failing.names)} read model cannot apply the events before position "
+            f"the {', '.join(failing.names)} {models} cannot apply the events before position "
             f"{position}; the operator is told (see /health); retry later"
         )
         unavailable.data = {"headers": {"Retry-After": str(int(RETRY_MAX_S))}}  # worker retries
