@@ -420,8 +420,7 @@ class ProcurementUseCases(_Base):
         for index, line in enumerate(demand):
             if line.district_id not in members:
                 raise invalid(f"demand.{index}.district_id", "must be a member district of the buyer")
-            if line.seats <= 0:
-                raise invalid(f"demand.{index}.seats", "must be at least 1")
+            validation.seats(f"demand.{index}.seats", line.seats)
             seats[line.district_id] = seats.get(line.district_id, 0) + line.seats
         if not seats:
             raise invalid("demand", "give the seats each district needs")

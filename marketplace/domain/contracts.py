@@ -179,8 +179,7 @@ class Contract(Aggregate):
             raise invalid("offering_id", "outside the contract's scope: not one of its offerings")
         if not self.term_start <= today <= self.term_end:
             raise WrongState("the contract's term is not running")
-        if seats <= 0:
-            raise invalid("seats", "must be at least 1")
+        validation.seats("seats", seats)
         share = cost_shares({district_id: seats}, self.unit_price)[0]
         self.trigger_event(DistrictJoinedContract, actor=str(by.id), share=share)
         return share

@@ -714,8 +714,7 @@ def _check_lines(lines: Iterable[NeedLine], consortium: Consortium) -> tuple[Nee
                 raise invalid(f"{key}.demand.{n}.district_id", "must be a member district of the consortium")
             if seats.district_id in seen:
                 raise invalid(f"{key}.demand.{n}.district_id", "appears twice on this line")
-            if seats.seats <= 0:
-                raise invalid(f"{key}.demand.{n}.seats", "must be at least 1")
+            validation.seats(f"{key}.demand.{n}.seats", seats.seats)
             seen.add(seats.district_id)
         checked.append(
             NeedLine(

@@ -68,3 +68,14 @@ def email(field: str, value: str) -> str:
     if not _EMAIL.match(checked):
         raise invalid(field, "must be an email address")
     return checked
+
+
+MAX_SEATS = 10_000_000
+"""Seats one district may need or buy on one line or contract, at most (the API's bound, now the
+domain's too, for the console and demo data): ten times the largest district's enrollment."""
+
+
+def seats(field: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SEATS:
+        raise invalid(field, f"must be a whole number from 1 to {MAX_SEATS}")
+    return value

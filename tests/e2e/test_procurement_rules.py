@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from marketplace.domain.validation import MAX_SEATS
 from tests.conftest import Caller
 from tests.e2e.procurement_helpers import (
     CRITERIA,
@@ -976,6 +977,14 @@ def test_a_direct_purchase_above_the_micro_purchase_threshold_is_refused_naming_
     market: Market, catalog_offering: dict[str, Any]
 ) -> None:
     refused(_direct_purchase(market, catalog_offering, 301), 422, "demand")  # 15,050.00
+    assert _district_contracts(market) == 0
+
+
+@pytest.mark.parametrize("seats", [0, MAX_SEATS + 1])
+def test_a_direct_purchase_of_seats_outside_1_to_the_bound_is_refused_naming_them(
+    market: Market, catalog_offering: dict[str, Any], seats: int
+) -> None:
+    refused(_direct_purchase(market, catalog_offering, seats), 422, "demand.0.seats")
     assert _district_contracts(market) == 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from events.types import CostShare, JoiningPolicy
 from marketplace.domain.contracts import Contract, ContractStatus
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState
 from marketplace.domain.solicitations import SolicitationStatus
+from marketplace.domain.validation import MAX_SEATS
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     DURING_TERM,
@@ -229,6 +231,20 @@ def test_a_contract_open_to_any_district_accepts_one_outside_the_consortium(
 
     joined = coop.app.join_contract(buyer, active.id, district.id, 50, active.offering_ids[0])
     assert joined.allocations[-1].district_id == district.id
+
+
+@pytest.mark.parametrize("seats", [0, -5, MAX_SEATS + 1, True])
+def test_a_district_joins_with_a_whole_number_of_seats_from_1_to_the_bound(
+    coop: Cooperative, active: Contract, seats: Any
+) -> None:
+    buyer, district = coop.add_district("3000004", "Melville", locale_code=42)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.join_contract(buyer, active.id, district.id, seats, active.offering_ids[0])
+    assert refusal.value.fields == {"seats": [f"must be a whole number from 1 to {MAX_SEATS}"]}
+
+    joined = coop.app.join_contract(buyer, active.id, district.id, 50, active.offering_ids[0])
+    assert joined.allocations[-1].seats == 50
 
 
 def test_a_district_joins_only_within_the_contract_s_scope(

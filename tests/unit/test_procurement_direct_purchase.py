@@ -20,6 +20,7 @@ from marketplace.domain.contracts import Contract, ContractStatus
 from marketplace.domain.districts import District
 from marketplace.domain.errors import InvalidValue, NotAllowed
 from marketplace.domain.offerings import Offering
+from marketplace.domain.validation import MAX_SEATS
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     BEFORE_RAISE,
@@ -105,6 +106,15 @@ def test_a_direct_purchase_above_the_micro_purchase_threshold_is_refused_naming_
     assert set(refusal.value.fields) == {"demand"}
 
     assert _buy(coop, catalog, 400).total_value == usd("15000.00")
+
+
+@pytest.mark.parametrize("seats", [0, MAX_SEATS + 1])
+def test_a_direct_purchase_of_seats_outside_1_to_the_bound_is_refused_naming_them(
+    coop: Cooperative, catalog: Offering, seats: int
+) -> None:
+    with refused(InvalidValue, coop.app) as refusal:
+        _buy(coop, catalog, seats)
+    assert set(refusal.value.fields) == {"demand.0.seats"}
 
 
 def test_a_consortium_s_pooled_direct_purchase_counts_every_district_s_seats(

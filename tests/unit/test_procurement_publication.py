@@ -12,6 +12,7 @@ from events.solicitations import SolicitationAmended
 from events.types import Criterion, ProcurementMethod
 from marketplace.domain.errors import InvalidValue, WrongState
 from marketplace.domain.solicitations import PRICE_ONLY, ProposalAfterDeadline, SolicitationStatus
+from marketplace.domain.validation import MAX_SEATS
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import CP_CRITERIA, Cooperative, refused, stored_events, usd
 
@@ -179,3 +180,18 @@ def test_a_request_for_quotes_needs_at_least_three_invited_providers_to_publish(
     published = coop.app.publish_solicitation(coop.lead, solicitation.id)
     assert published.status is SolicitationStatus.PUBLISHED
     assert published.estimated_value == usd("200000.00")
+
+
+@pytest.mark.parametrize("seats", [0, MAX_SEATS + 1])
+def test_a_solicitation_needing_seats_outside_1_to_the_bound_is_refused_naming_them(
+    coop: Cooperative, seats: int
+) -> None:
+    lines = coop.spec(seats=(400, seats, 400))["lines"]
+
+    with refused(InvalidValue, coop.app):
+        coop.draft(lines=lines)
+    drafted = coop.draft()
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.revise_solicitation(coop.lead, drafted.id, {"lines": lines})
+    assert set(refusal.value.fields) == {"lines.0.demand.1.seats"}
+    assert coop.app.get_solicitation(drafted.id).version == drafted.version

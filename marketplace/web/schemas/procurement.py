@@ -19,6 +19,7 @@ from events.types import (
     Subject,
     Thresholds,
 )
+from marketplace.domain.validation import MAX_SEATS
 from marketplace.web.schemas.common import DecimalString, PageArgsSchema, enum_values
 from marketplace.web.schemas.offerings import PricingInSchema
 
@@ -135,7 +136,7 @@ class ThresholdsArgsSchema(Schema):
 
 class SeatsInSchema(Schema):
     district_id = fields.UUID(required=True)
-    seats = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000_000))
+    seats = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_SEATS))
 
     @post_load
     def _make(self, data: dict[str, Any], **_: Any) -> Seats:
@@ -432,7 +433,7 @@ class RenewInSchema(Schema):
 
 class JoinInSchema(Schema):
     district_id = fields.UUID(required=True)
-    seats = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000_000))
+    seats = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_SEATS))
     offering_id = fields.UUID(required=True)
 
 
