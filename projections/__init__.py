@@ -31,17 +31,13 @@ def read_model_of_table() -> dict[str, str]:
 
 
 def all_projections(app: Any, ocid_prefix: str = DEFAULT_OCID_PREFIX) -> list[Projection]:
-    """Every read model; ``app`` is the event-sourced application (the award register looks
-    names up in the event store)."""
-    return [
-        CatalogProjection(),
-        HistoryProjection(),
-        ProcurementProjection(),
-        AwardRegisterProjection(app),
-        OcdsProjection(ocid_prefix),
-        OutcomesProjection(),
-        CredentialsProjection(),
-    ]
+    """Every read model, in ``READ_MODELS`` order; ``app`` is the event-sourced application (the
+    award register looks names up in the event store)."""
+    made: dict[type[Projection], Any] = {
+        AwardRegisterProjection: lambda: AwardRegisterProjection(app),
+        OcdsProjection: lambda: OcdsProjection(ocid_prefix),
+    }
+    return [made.get(model, model)() for model in READ_MODELS]
 
 
 __all__ = [

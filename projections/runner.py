@@ -156,11 +156,6 @@ class ProjectionRunner:
             found = {name: int(position) for name, position in rows}
         return {name: found.get(name, 0) for name in self.projections}
 
-    def lowest_position(self, names: Iterable[str] | None = None) -> int:
-        positions = self.positions()
-        chosen = positions if names is None else names
-        return min((positions[name] for name in chosen), default=0)
-
     # Catching up -----------------------------------------------------------------------------
 
     def catch_up(
