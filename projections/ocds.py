@@ -412,6 +412,8 @@ class OcdsProjection(Projection):
             if change in event.changes:
                 contract[key] = to_plain(event.changes[change])
                 said.append(f"{change.replace('_', ' ')} {contract[key]}{unit}")
+        if "cost_price_analysis" in event.changes:
+            said.append("cost or price analysis recorded")
         scope = f"contract-{contract['id']}"
         at.amend(contract["amendments"], scope, event.rationale, "Amended: " + "; ".join(said))
         return ["contractAmendment"]

@@ -363,10 +363,17 @@ class ProcurementUseCases(_Base):
         return contract
 
     def amend_contract(
-        self, by: Account, contract_id: UUID, unit_price: Decimal | None, term_end: date | None, rationale: str
+        self,
+        by: Account,
+        contract_id: UUID,
+        unit_price: Decimal | None,
+        term_end: date | None,
+        rationale: str,
+        cost_price_analysis: str | None = None,
     ) -> Contract:
         contract = self.get_contract(contract_id)
-        contract.amend(by, unit_price, term_end, rationale)
+        thresholds = self._award_thresholds(contract)
+        contract.amend(by, unit_price, term_end, rationale, thresholds, cost_price_analysis)
         self.save(contract)
         return contract
 
@@ -387,7 +394,8 @@ class ProcurementUseCases(_Base):
     ) -> Contract:
         contract = self.get_contract(contract_id)
         self.get_district(district_id)
-        contract.join(by, district_id, seats, offering_id, _now().date())
+        thresholds = self._award_thresholds(contract)
+        contract.join(by, district_id, seats, offering_id, _now().date(), thresholds)
         self.save(contract)
         return contract
 
@@ -473,6 +481,17 @@ class ProcurementUseCases(_Base):
         return contract
 
     # Helpers ------------------------------------------------------------------------------------
+
+    def _award_thresholds(self, contract: Contract) -> Thresholds:
+        """The thresholds a contract was awarded under: its solicitation's (those in force on the
+        day it was drafted), or for a direct purchase those in force on the day of the order,
+        with the consortium's stricter local values where it ordered for one."""
+        if contract.solicitation_id is not None:
+            return self.get_solicitation(contract.solicitation_id).thresholds
+        local = []
+        if contract.consortium_id is not None:
+            local = self.get_consortium(contract.consortium_id).local_thresholds
+        return thresholds_on(contract.awarded_at.date(), local)
 
     def _expected(self, solicitation_id: UUID, expected_version: int | None) -> Solicitation:
         solicitation = self.get_solicitation(solicitation_id)

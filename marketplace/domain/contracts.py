@@ -2,8 +2,12 @@
 pooled seats reach, with each member district's allocation and cost share (they sum exactly to
 the contract value). Signed by the provider; amended, renewed, terminated by events; an award is
 corrected by cancelling it (before signature) and awarding again, never edited in place. Other
-districts may join an active contract when its solicitation allowed it. A party district grants
-the provider access to its students' data only under a signed privacy agreement covering it.
+districts may join an active contract when its solicitation allowed it. The award rules on value
+(PRODUCT rules 1 and 8) hold for the contract's value as amendments and joins change it: it stays
+within what its method allows under the thresholds the award was made under, and above the
+simplified acquisition threshold a raise needs a recorded cost or price analysis. A party district
+grants the provider access to its students' data only under a signed privacy agreement covering
+it.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ from events.contracts import (
     DistrictJoinedContract,
     StudentDataAccessGranted,
 )
-from events.types import CostShare, JoiningPolicy, Role
+from events.types import CostShare, JoiningPolicy, ProcurementMethod, Role, Thresholds
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
-from marketplace.domain.errors import NotAllowed, WrongState, invalid
+from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
+from marketplace.domain.thresholds import is_at_least, required_method
 
 CENT = Decimal("0.01")
 
@@ -102,24 +107,41 @@ class Contract(Aggregate):
             signatory=validation.required_text("signatory", signatory, max_length=200),
         )
 
-    def amend(self, by: Account, unit_price: Decimal | None, term_end: date | None, rationale: str) -> None:
+    def amend(
+        self,
+        by: Account,
+        unit_price: Decimal | None,
+        term_end: date | None,
+        rationale: str,
+        thresholds: Thresholds,
+        cost_price_analysis: str | None = None,
+    ) -> None:
+        """A new unit price or term end, with a rationale. ``thresholds``: those the award was made
+        under (the application looks them up). A new price is checked as an award would be: the
+        value must stay within the contract's method, and a raise that leaves it above the
+        simplified acquisition threshold needs a cost or price analysis, recorded with it (an
+        amendment may also record one alone, before districts join past that threshold)."""
         self._require_buyer(by)
         self._require(ContractStatus.ACTIVE, "amended")
         rationale = validation.required_text("rationale", rationale, max_length=5000)
+        analysis = validation.text(
+            "cost_price_analysis", cost_price_analysis, required=False, max_length=20000
+        )
         changes: dict[str, Any] = {}
         if unit_price is not None and unit_price != self.unit_price:
             if unit_price < 0 or unit_price.as_tuple().exponent < -2:  # type: ignore[operator]
                 raise invalid("unit_price", "must be zero or more, in whole cents")
             shares = cost_shares({a.district_id: a.seats for a in self.allocations}, unit_price)
-            changes.update(
-                unit_price=unit_price,
-                allocations=shares,
-                total_value=sum((a.amount for a in shares), Decimal("0.00")),
-            )
+            total = sum((a.amount for a in shares), Decimal("0.00"))
+            rises = total > self.total_value
+            self._check_value(total, thresholds, "unit_price", analysis if rises else "")
+            changes.update(unit_price=unit_price, allocations=shares, total_value=total)
         if term_end is not None and term_end != self.term_end:
             if term_end <= self.term_start:
                 raise invalid("term_end", "must be after the term's start")
             changes["term_end"] = term_end
+        if analysis and analysis != self.current_cost_price_analysis:
+            changes["cost_price_analysis"] = analysis
         if not changes:
             raise invalid("changes", "the amendment changes nothing")
         self.trigger_event(ContractAmended, actor=str(by.id), changes=changes, rationale=rationale)
@@ -159,9 +181,13 @@ class Contract(Aggregate):
         seats: int,
         offering_id: UUID,
         today: date,
+        thresholds: Thresholds,
     ) -> CostShare:
         """Another district joins the active contract, as its solicitation allowed: with
-        ``consortium_members``, the districts that were members when the award was made."""
+        ``consortium_members``, the districts that were members when the award was made. Its
+        seats count in the contract's value, which stays within what the contract's method allows
+        under ``thresholds`` (those the award was made under): quotes cannot grow into a formal
+        purchase by joining."""
         by.require_role(Role.BUYER)
         if not by.acts_for(district_id):
             raise NotAllowed("only a buyer of the joining district can join it to a contract")
@@ -181,6 +207,9 @@ class Contract(Aggregate):
             raise WrongState("the contract's term is not running")
         validation.seats("seats", seats)
         share = cost_shares({district_id: seats}, self.unit_price)[0]
+        self._check_value(
+            self.total_value + share.amount, thresholds, "seats", self.current_cost_price_analysis
+        )
         self.trigger_event(DistrictJoinedContract, actor=str(by.id), share=share)
         return share
 
@@ -211,6 +240,34 @@ class Contract(Aggregate):
             StudentDataAccessGranted, actor=str(by.id), district_id=district_id, agreement_id=agreement_id
         )
 
+    def _check_value(
+        self, total: Decimal, thresholds: Thresholds, field: str, analysis: str | None
+    ) -> None:
+        """Rules 1 and 8 for a value the contract would reach (``field`` names what raises it):
+        its method must still be the one the value requires, or stricter (a noncompetitive
+        award is bounded by its justification, not by thresholds); above the simplified
+        acquisition threshold ``analysis`` must be recorded ("" when the value does not rise)."""
+        needed = required_method(total, thresholds)
+        method = self.method
+        if method is not ProcurementMethod.NONCOMPETITIVE and not is_at_least(method, needed):
+            raise InvalidValue(
+                f"the contract's value would become {total}, which requires {needed.value} under "
+                f"the thresholds it was awarded under (micro-purchase {thresholds.micro_purchase}, "
+                f"simplified acquisition {thresholds.simplified_acquisition}); it was awarded by "
+                f"{method.value}: solicit the rest",
+                {field: [f"takes the contract's value to {total}, beyond {method.value}"]},
+            )
+        ceiling = thresholds.simplified_acquisition
+        if analysis is None and total > ceiling:
+            raise InvalidValue(
+                f"the contract's value would become {total}, above the simplified acquisition "
+                f"threshold ({ceiling}): a cost or price analysis is required",
+                {
+                    field: [f"takes the contract's value to {total}, above {ceiling}"],
+                    "cost_price_analysis": ["required above the simplified acquisition threshold"],
+                },
+            )
+
     def _require_buyer(self, by: Account) -> None:
         by.require_role(Role.BUYER)
         if not by.acts_for(self.lead_district_id):
@@ -235,6 +292,8 @@ class Contract(Aggregate):
         self.signed_at = None
         self.end_reason: str | None = None
         self.student_data_access: dict[UUID, UUID] = {}  # district -> agreement it was granted under
+        # The award record keeps the award's analysis; one recorded by an amendment is the latest.
+        self.current_cost_price_analysis: str | None = self.cost_price_analysis
 
     @when.register
     def _(self, event: ContractSigned) -> None:
@@ -245,6 +304,8 @@ class Contract(Aggregate):
     @when.register
     def _(self, event: ContractAmended) -> None:
         for name, value in event.changes.items():
+            if name == "cost_price_analysis":
+                name = "current_cost_price_analysis"
             setattr(self, name, tuple(value) if isinstance(value, list) else value)
 
     @when.register

@@ -86,9 +86,16 @@ class Amend(MethodView):
     @blp.response(200, ContractSchema)
     @command(200, render=contract_view)
     def post(self, data: dict[str, Any], contract_id: UUID) -> Any:
-        """Amend the unit price or the term's end, with a rationale (the lead's buyer)."""
+        """Amend the unit price or the term's end, with a rationale (the lead's buyer). The new
+        value must stay within the contract's method under the thresholds it was awarded under;
+        a raise above the simplified acquisition threshold needs a cost or price analysis."""
         contract = marketplace().amend_contract(
-            require_account(), contract_id, data["unit_price"], data["term_end"], data["rationale"]
+            require_account(),
+            contract_id,
+            data["unit_price"],
+            data["term_end"],
+            data["rationale"],
+            data["cost_price_analysis"],
         )
         return _respond(contract)
 

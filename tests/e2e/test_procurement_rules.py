@@ -999,6 +999,63 @@ def test_a_direct_purchase_with_a_thin_price_reasonableness_note_is_refused_nami
     assert _district_contracts(market) == 0
 
 
+
+# A contract's value after the award (rules 1 and 8) ---------------------------------------------
+
+
+def _amend(
+    caller: Caller, contract: dict[str, Any], unit_price: str, analysis: str | None = None
+) -> Any:
+    body = {"unit_price": unit_price, "rationale": "Renegotiated for the coming school year."}
+    if analysis is not None:
+        body["cost_price_analysis"] = analysis
+    return caller.post(f"/api/v1/contracts/{contract['id']}/amendments", json=body)
+
+
+def test_a_signed_direct_purchase_cannot_be_repriced_past_the_micro_purchase_threshold(
+    market: Market,
+) -> None:
+    seller, _ = market.make_provider(name="Small Tools Co")
+    offering = publish_offering(seller, "Fraction Practice", list_price="50.00", tier_price=None)
+    bought = ok(_direct_purchase(market, offering, 300), 201)  # 300 x 50.00 = 15,000.00
+    contract = ok(
+        seller.post(f"/api/v1/contracts/{bought['id']}/sign", json={"signatory": "Dana Reyes, CEO"})
+    )
+
+    repriced = _amend(market.lead, contract, "5000.00", "Compared with the catalog.")
+    body = refused(repriced, 422, "unit_price")
+    assert "direct_purchase" in body["message"] and "15000" in body["message"]
+    refused(_amend(market.lead, contract, "50.01"), 422, "unit_price")  # 15,003.00
+    _unchanged(market, contract)
+    assert Decimal(market.contract(contract["id"])["total_value"]) == Decimal("15000.00")
+
+    lowered = ok(_amend(market.lead, contract, "40.00"))
+    assert Decimal(lowered["total_value"]) == Decimal("12000.00")
+
+
+def test_a_raise_above_the_simplified_acquisition_threshold_needs_a_cost_or_price_analysis(
+    market: Market,
+) -> None:
+    contract, _, _ = _active_contract(market, "consortium_members")
+    seats = sum(a["seats"] for a in contract["allocations"])
+    # A raise that leaves the value above 350,000 (it is already, or it gets there).
+    floor = max(Decimal(contract["total_value"]), Decimal(350000))
+    above = (floor / seats + 1).quantize(Decimal("0.01"))
+    assert above * seats > floor
+
+    refused(_amend(market.lead, contract, str(above)), 422, "unit_price", "cost_price_analysis")
+    _unchanged(market, contract)
+
+    analysis = "Compared with the state contract's 2026 price list and two quotes."
+    raised = ok(_amend(market.lead, contract, str(above), analysis))
+    assert Decimal(raised["total_value"]) == above * seats
+    assert raised["award"]["cost_price_analysis"] == contract["award"]["cost_price_analysis"]
+    reader = market.anonymous.sees(market.lead)
+    history = ok(reader.get(f"/api/v1/contracts/{contract['id']}/history"))
+    amended = [e for e in history["items"] if e["type"] == "Amended"]
+    assert len(amended) == 1 and amended[0]["changes"]["changes"]["cost_price_analysis"] == analysis
+
+
 # Roles -----------------------------------------------------------------------------------------
 
 

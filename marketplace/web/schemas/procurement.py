@@ -424,6 +424,15 @@ class ContractAmendInSchema(Schema):
     rationale = fields.String(required=True, validate=TEXT)
     unit_price = DecimalString(load_default=None)
     term_end = fields.Date(load_default=None)
+    cost_price_analysis = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=20000),
+        metadata={
+            "description": "Required when a new unit price raises the contract's value above the "
+            "simplified acquisition threshold it was awarded under; may be recorded alone."
+        },
+    )
 
 
 class RenewInSchema(Schema):
