@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from events.types import Contact, OrganizationIdentifier, Role
 from marketplace.domain.accounts import Account, Credential, require_credential_manager
 from marketplace.domain.districts import District
-from marketplace.domain.errors import NotFound, StaleVersion
+from marketplace.domain.errors import NotAllowed, NotFound, StaleVersion
 from marketplace.domain.offerings import Offering
 from marketplace.domain.providers import Provider
 
@@ -40,9 +40,11 @@ class CatalogUseCases(_Base):
         self, by: Account | None, role: Role, name: str, organization_id: UUID | None = None
     ) -> tuple[Account, str]:
         """Open an account with its first token; the token is returned here and never again."""
+        kind = None
         if organization_id is not None:
-            self.get_organization(organization_id)
-        account = Account.open(by, role, name, organization_id)
+            organization = self.get_organization(organization_id)
+            kind = "provider" if isinstance(organization, Provider) else "district"
+        account = Account.open(by, role, name, organization_id, kind)
         credential, token = Credential.issue(by, account)
         self.save(account, credential)
         return account, token
@@ -106,6 +108,10 @@ class CatalogUseCases(_Base):
 
     def draft_offering(self, by: Account, details: dict[str, Any]) -> Offering:
         offering = Offering.draft(by, details)
+        if not isinstance(self.load_optional(offering.provider_id), Provider):
+            raise NotAllowed(
+                f"this account acts for {offering.provider_id}, which is not a registered provider"
+            )
         self.save(offering)
         return offering
 

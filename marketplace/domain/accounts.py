@@ -37,6 +37,17 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+ORGANIZATION_KIND: dict[Role, str | None] = {
+    Role.ADMIN: None,
+    Role.PROVIDER: "provider",
+    Role.BUYER: "district",
+    Role.EVALUATOR: "district",
+    Role.AUTHORITY: None,
+}
+"""What an account of each role may act for: a provider account for a provider, buyers and
+evaluators for a district; admins and designation authorities for no organization."""
+
+
 class Account(Aggregate):
     TOPIC = "marketplace.Account"
     Event = MarketplaceEvent
@@ -44,9 +55,18 @@ class Account(Aggregate):
 
     @classmethod
     def open(
-        cls, by: Account | None, role: Role, name: str, organization_id: UUID | None = None
+        cls,
+        by: Account | None,
+        role: Role,
+        name: str,
+        organization_id: UUID | None = None,
+        organization_kind: str | None = None,
     ) -> Account:
-        """Open an account; ``by`` is the admin doing it, or None for an operator at the console."""
+        """Open an account; ``by`` is the admin doing it, or None for an operator at the console.
+        With ``organization_id``, ``organization_kind`` says what it is ("provider", "district",
+        or None when it is neither), which must be what the role acts for (``ORGANIZATION_KIND``):
+        an account bound to the wrong kind would record writes for an organization that is not
+        one (an offering whose provider is a district)."""
         if by is not None:
             by.require_role(Role.ADMIN)
         name = name.strip()
@@ -56,6 +76,16 @@ class Account(Aggregate):
             raise invalid("name", "must be at most 200 characters")
         if role is Role.ADMIN and organization_id is not None:
             raise invalid("organization_id", "an admin account acts for no organization")
+        if organization_id is not None:
+            expected = ORGANIZATION_KIND[role]
+            if expected is None:
+                raise invalid("organization_id", f"a {role.value} account acts for no organization")
+            if organization_kind != expected:
+                found = f"a {organization_kind}" if organization_kind else "neither"
+                raise invalid(
+                    "organization_id",
+                    f"a {role.value} account acts for a {expected}; {organization_id} is {found}",
+                )
         return cls._create(
             AccountOpened,
             id=Aggregate.create_id(),

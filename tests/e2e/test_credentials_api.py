@@ -10,6 +10,7 @@ import pytest
 
 from marketplace.domain.accounts import Credential
 from tests.conftest import Caller
+from tests.e2e.procurement_helpers import register_district
 from tests.e2e.test_errors import UNKNOWN_ID, assert_envelope
 
 
@@ -308,3 +309,46 @@ def test_the_openapi_document_describes_the_credential_paths(anonymous: Caller) 
     assert {"get", "post"} <= set(paths["/api/v1/accounts/{account_id}/credentials"])
     assert "post" in paths["/api/v1/accounts/{account_id}/credentials/revoke"]
     assert "post" in paths["/api/v1/credentials/{credential_id}/revoke"]
+
+
+# What an account acts for ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [
+        ("provider", "district"),
+        ("buyer", "provider"),
+        ("evaluator", "provider"),
+        ("authority", "district"),
+    ],
+)
+def test_an_account_is_opened_only_for_an_organization_its_role_acts_for(
+    admin: Caller, make_account: Any, make_provider: Any, services: Any, role: str, kind: str
+) -> None:
+    organizations = {
+        "district": register_district(make_account("buyer"))["id"],
+        "provider": make_provider(name="Prairie Learning")[1],
+    }
+    head = services.runner.head()
+
+    body = {"role": role, "name": "Someone", "organization_id": organizations[kind]}
+    response = admin.post("/api/v1/accounts", json=body)
+
+    assert_envelope(response, 422)
+    assert "organization_id" in response.get_json()["errors"]["json"]
+    assert services.runner.head() == head  # nothing recorded
+
+
+def test_a_provider_account_for_its_provider_drafts_offerings(
+    admin: Caller, make_provider: Any, app: Any
+) -> None:
+    _, provider_id = make_provider(name="Prairie Learning")
+    body = {"role": "provider", "name": "Colleague", "organization_id": provider_id}
+    opened = admin.post("/api/v1/accounts", json=body)
+    assert opened.status_code == 201, opened.get_json()
+    colleague = Caller(app.test_client(), opened.get_json()["token"])
+
+    drafted = colleague.post("/api/v1/offerings", json={"title": "Prairie Math"})
+    assert drafted.status_code == 201, drafted.get_json()
+    assert drafted.get_json()["provider"]["id"] == provider_id

@@ -106,7 +106,7 @@ def test_binding_an_account_a_second_time_is_refused() -> None:
 
 
 def test_an_account_opened_for_an_organization_cannot_be_bound_to_another() -> None:
-    account = Account.open(None, Role.BUYER, "Dana", uuid4())
+    account = Account.open(None, Role.BUYER, "Dana", uuid4(), "district")
 
     with pytest.raises(WrongState):
         account.bind_to(uuid4())
@@ -312,13 +312,17 @@ def test_an_account_is_settled_once_bound_and_not_before(role: Role) -> None:
 
 
 def test_an_account_opened_for_an_organization_or_as_admin_is_settled_at_once() -> None:
-    assert Account.open(None, Role.BUYER, "Dana", organization_id=uuid4()).settled
+    bound = Account.open(None, Role.BUYER, "Dana", uuid4(), organization_kind="district")
+    assert bound.settled
     assert Account.open(None, Role.ADMIN, "Admin").settled
 
 
 @pytest.mark.parametrize(
     "account",
-    [Account.open(None, Role.ADMIN, "Admin"), Account.open(None, Role.BUYER, "Dana", uuid4())],
+    [
+        Account.open(None, Role.ADMIN, "Admin"),
+        Account.open(None, Role.BUYER, "Dana", uuid4(), "district"),
+    ],
     ids=["admin", "bound"],
 )
 def test_nothing_more_can_happen_to_a_settled_account(account: Account) -> None:
@@ -334,3 +338,34 @@ def test_opening_and_binding_are_an_accounts_only_events() -> None:
 
     handled = set(Account.__dict__["when"].dispatcher.registry) - {object, MarketplaceEvent}
     assert handled == {AccountOpened, AccountBoundToOrganization}
+
+
+# What an account acts for ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [
+        (Role.PROVIDER, "district"),
+        (Role.PROVIDER, None),
+        (Role.BUYER, "provider"),
+        (Role.EVALUATOR, "provider"),
+        (Role.AUTHORITY, "district"),
+        (Role.AUTHORITY, "provider"),
+    ],
+)
+def test_an_account_acts_only_for_an_organization_of_its_role_s_kind(
+    role: Role, kind: str | None
+) -> None:
+    with pytest.raises(InvalidValue) as refusal:
+        Account.open(None, role, "Someone", uuid4(), kind)
+    assert set(refusal.value.fields) == {"organization_id"}
+
+
+@pytest.mark.parametrize(
+    ("role", "kind"),
+    [(Role.PROVIDER, "provider"), (Role.BUYER, "district"), (Role.EVALUATOR, "district")],
+)
+def test_an_account_acts_for_an_organization_of_its_role_s_kind(role: Role, kind: str) -> None:
+    organization = uuid4()
+    assert Account.open(None, role, "Someone", organization, kind).organization_id == organization

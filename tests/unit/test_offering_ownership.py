@@ -11,7 +11,9 @@ from events.types import Role
 from marketplace.domain.accounts import Account
 from marketplace.domain.errors import NotAllowed
 from marketplace.domain.offerings import Offering, OfferingStatus
+from tests.unit.conftest import FixedClock
 from tests.unit.factories import complete_details
+from tests.unit.procurement_factories import Cooperative, refused
 
 COMMANDS: dict[str, Callable[[Offering, Account], object]] = {
     "revise": lambda offering, by: offering.revise(by, {"title": "Taken over"}),
@@ -53,7 +55,11 @@ def test_a_buyer_acting_for_the_owning_organization_cannot_change_an_offering(
     offering_in_state: Callable[[str], Offering], owner: Account, command: str
 ) -> None:
     offering = offering_in_state(command)
-    buyer = Account.open(None, Role.BUYER, "Buyer", owner.organization_id)
+    # An account opened before accounts were held to their role's kind of organization could act
+    # for a provider: the offering refuses it all the same.
+    buyer = Account.open(None, Role.BUYER, "Buyer")
+    assert owner.organization_id is not None
+    buyer.bind_to(owner.organization_id)
 
     with pytest.raises(NotAllowed):
         COMMANDS[command](offering, buyer)
@@ -66,7 +72,7 @@ def test_a_second_account_of_the_owning_provider_can_change_its_offerings(
     offering_in_state: Callable[[str], Offering], owner: Account, command: str
 ) -> None:
     offering = offering_in_state(command)
-    colleague = Account.open(None, Role.PROVIDER, "Colleague", owner.organization_id)
+    colleague = Account.open(None, Role.PROVIDER, "Colleague", owner.organization_id, "provider")
 
     COMMANDS[command](offering, colleague)
 
@@ -75,8 +81,9 @@ def test_a_second_account_of_the_owning_provider_can_change_its_offerings(
 
 @pytest.mark.parametrize("role", [Role.BUYER, Role.ADMIN, Role.EVALUATOR, Role.AUTHORITY])
 def test_only_a_provider_account_can_draft_an_offering(role: Role) -> None:
-    organization_id = None if role is Role.ADMIN else uuid4()
-    account = Account.open(None, role, f"A {role.value}", organization_id)
+    organization_id = None if role in (Role.ADMIN, Role.AUTHORITY) else uuid4()
+    kind = "district" if organization_id else None
+    account = Account.open(None, role, f"A {role.value}", organization_id, kind)
 
     with pytest.raises(NotAllowed):
         Offering.draft(account, {"title": "Prairie Math"})
@@ -125,3 +132,18 @@ def test_a_published_or_withdrawn_offering_is_visible_to_everyone(
     buyer = Account.open(None, Role.BUYER, "Buyer")
 
     assert all(offering.is_visible_to(viewer) for viewer in (None, owner, other_provider, buyer))
+
+
+def test_an_account_acting_for_no_registered_provider_drafts_nothing(
+    fixed_clock: FixedClock,
+) -> None:
+    # Opened before accounts were held to their role's kind of organization: a provider account
+    # acting for a district. Its draft would name a provider that does not exist.
+    coop = Cooperative.build(fixed_clock)
+    misbound = Account.open(None, Role.PROVIDER, "Mis-bound")
+    misbound.bind_to(coop.districts[0].id)
+    coop.app.save(misbound)
+
+    with refused(NotAllowed, coop.app) as refusal:
+        coop.app.draft_offering(misbound, {"title": "Prairie Math"})
+    assert str(coop.districts[0].id) in str(refusal.value)
