@@ -162,6 +162,13 @@ class Contract(Aggregate):
         self._require_buyer(by)
         if self.status not in (ContractStatus.ACTIVE, ContractStatus.AWAITING_SIGNATURE):
             raise WrongState(f"a {self.status.value} contract cannot be terminated")
+        if self.status is ContractStatus.AWAITING_SIGNATURE and self.solicitation_id is not None:
+            # Terminated, it would hold its solicitation at "awarded" with a contract no one can
+            # sign; cancelled, the solicitation returns to evaluated and can be awarded again.
+            raise WrongState(
+                "an award not yet signed is cancelled through its solicitation "
+                f"(POST /api/v1/solicitations/{self.solicitation_id}/award/cancel), not terminated"
+            )
         self.trigger_event(
             ContractTerminated,
             actor=str(by.id),

@@ -791,6 +791,26 @@ def test_an_award_cancelled_before_signature_reverts_to_evaluated_and_can_be_mad
     assert market.contract(first["id"])["status"] == "cancelled"
 
 
+def test_an_award_not_yet_signed_is_cancelled_not_terminated(market: Market) -> None:
+    evaluated, proposals = market.run_to_evaluation()
+    awarded = market.award_top(evaluated, proposals)
+
+    response = market.lead.post(
+        f"/api/v1/contracts/{awarded['id']}/terminate", json={"reason": "Wrong term dates."}
+    )
+    assert "award/cancel" in refused(response, 409)["message"]
+    contract = market.contract(awarded["id"], market.anonymous.sees(market.lead))
+    assert contract["status"] == "awaiting_signature" and contract["version"] == awarded["version"]
+
+    reverted = ok(
+        market.lead.post(
+            f"/api/v1/solicitations/{evaluated['id']}/award/cancel",
+            json={"reason": "Wrong term dates."},
+        )
+    )
+    assert reverted["status"] == "evaluated"
+
+
 def test_an_award_cannot_be_cancelled_once_the_provider_has_signed(market: Market) -> None:
     evaluated, proposals = market.run_to_evaluation()
     signed = market.sign(market.award_top(evaluated, proposals))

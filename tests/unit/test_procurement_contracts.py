@@ -130,6 +130,18 @@ def test_an_award_cancelled_before_signature_returns_the_solicitation_to_evaluat
         coop.app.sign_contract(coop.winner_of(contract), contract.id, "Jane Doe, CEO")
 
 
+def test_an_award_not_yet_signed_is_cancelled_not_terminated(coop: Cooperative) -> None:
+    contract, solicitation, _ = coop.awarded()
+
+    with refused(WrongState, coop.app, contract) as refusal:
+        coop.app.terminate_contract(coop.lead, contract.id, "The term dates were wrong.")
+    assert "award/cancel" in str(refusal.value)
+    assert coop.app.get_contract(contract.id).status is ContractStatus.AWAITING_SIGNATURE
+
+    coop.app.cancel_award(coop.lead, solicitation.id, "The term dates were wrong.")
+    assert coop.app.get_solicitation(solicitation.id).status is SolicitationStatus.EVALUATED
+
+
 def test_a_cancelled_award_can_be_awarded_again(coop: Cooperative) -> None:
     first, solicitation, _ = coop.awarded()
     coop.app.cancel_award(coop.lead, solicitation.id, "The term dates were wrong.")

@@ -213,3 +213,14 @@ def test_only_the_lead_district_s_buyer_purchases_for_the_consortium(
     assert _buy(coop, catalog, 10, district=coop.districts[1]).lead_district_id == (
         coop.districts[1].id
     )
+
+
+def test_an_unsigned_direct_purchase_is_ended_by_termination(
+    coop: Cooperative, catalog: Offering
+) -> None:
+    # No solicitation to return to: termination is how an order not yet signed is ended.
+    contract = _buy(coop, catalog, 40)
+
+    ended = coop.app.terminate_contract(coop.buyers[1], contract.id, "Ordered by mistake.")
+
+    assert (ended.status, ended.end_reason) == (ContractStatus.TERMINATED, "Ordered by mistake.")
