@@ -14,7 +14,6 @@ from events.designations import DesignationIssued, DesignationRevoked
 from events.types import OrganizationIdentifier, Role
 from marketplace.application import Marketplace
 from marketplace.domain.accounts import Account
-from marketplace.domain.contracts import ContractStatus
 from marketplace.domain.designations import Designation, DesignationStatus
 from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, WrongState
 from marketplace.domain.offerings import Offering
@@ -273,14 +272,6 @@ def test_the_stored_topics_are_explicit() -> None:
 
 
 # Never a gate -----------------------------------------------------------------------------------
-
-
-def test_an_offering_without_any_designation_is_awarded(fixed_clock: FixedClock) -> None:
-    coop = Cooperative.build(fixed_clock)
-
-    contract, _, _ = coop.awarded()
-
-    assert contract.status is ContractStatus.AWAITING_SIGNATURE
 
 
 def test_designations_on_the_other_offerings_change_no_ranking_and_no_award(
