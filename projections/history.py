@@ -3,6 +3,8 @@
 Accounts, credentials and idempotency receipts are left out: they are not public record and a
 credential's history would only show account ids. Proposals are sealed until the deadline (PRODUCT
 rule 3) and evaluations (attestations, scores) are confidential, so none of their events is here.
+The solicitation's own record of what the evaluation found (nonresponsive declarations, the
+ranking) is kept, and withheld on reading from all but the consortium's lead until the award.
 """
 
 from __future__ import annotations
@@ -108,6 +110,24 @@ def public_record(event: Any) -> tuple[str, dict[str, Any]]:
     if isinstance(event, EvaluatorNamed):
         changes = {**changes, "account_id": WITHHELD}  # the plain form may be shared: not changed
     return actor, changes
+
+
+# What the evaluation found, by event type: until the award it is the consortium lead's alone,
+# as on the solicitation itself (``Solicitation.reveals_evaluation_to``). The history keeps it,
+# since the award makes it public record; reads withhold it from the others until then.
+EVALUATION_RESULTS: dict[str, tuple[str, ...]] = {
+    ProposalDeclaredNonresponsive.TOPIC.rpartition(".")[2]: ("proposal_id", "reason"),
+    SolicitationEvaluated.TOPIC.rpartition(".")[2]: ("ranking",),
+}
+
+
+def withhold_evaluation_results(event_type: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """``changes`` (a solicitation event's public record) with the evaluation's results
+    withheld, for a reader who may not see them yet."""
+    withheld = [key for key in EVALUATION_RESULTS.get(event_type, ()) if key in changes]
+    if not withheld:
+        return changes
+    return {**changes, **dict.fromkeys(withheld, WITHHELD)}  # a copy: the plain form may be shared
 
 
 class HistoryProjection(WritingProjection):

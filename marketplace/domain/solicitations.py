@@ -327,6 +327,12 @@ class Solicitation(Aggregate):
         a solicitation is public record."""
         return self.status is not SolicitationStatus.DRAFT or consortium.is_lead_buyer(account)
 
+    def reveals_evaluation_to(self, account: Account | None, consortium: Consortium) -> bool:
+        """The evaluation's results (its evaluators, the proposals declared nonresponsive and why,
+        the ranking with every offeror's total and price) are the lead's buyers' until the award;
+        the award makes them public record."""
+        return self.status is SolicitationStatus.AWARDED or consortium.is_lead_buyer(account)
+
     def may_read_proposals(
         self, account: Account | None, consortium: Consortium, attested: bool, now: datetime
     ) -> bool:

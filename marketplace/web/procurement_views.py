@@ -19,7 +19,7 @@ from marketplace.domain.proposals import Evaluation, Proposal
 from marketplace.domain.solicitations import Solicitation, SolicitationStatus
 from marketplace.web.auth import current_account
 from marketplace.web.services import marketplace
-from projections.history import public_record
+from projections.history import public_record, withhold_evaluation_results
 
 
 def district_view(district: District) -> dict[str, Any]:
@@ -69,13 +69,22 @@ def consortium_view(consortium: Consortium) -> dict[str, Any]:
     }
 
 
-def _timeline(aggregate_id: Any, up_to_version: int) -> list[dict[str, Any]]:
+def evaluation_revealed(solicitation: Solicitation) -> bool:
+    """Whether the caller may see the evaluation's results (``reveals_evaluation_to``)."""
+    consortium = marketplace().get_consortium(solicitation.consortium_id)
+    return solicitation.reveals_evaluation_to(current_account(), consortium)
+
+
+def _timeline(aggregate_id: Any, up_to_version: int, revealed: bool) -> list[dict[str, Any]]:
     entries = []
     for event in marketplace().events.get(aggregate_id, lte=up_to_version):
+        event_type = event.stable_name.partition(".")[2]
         actor, said = public_record(event)
+        if not revealed:
+            said = withhold_evaluation_results(event_type, said)
         entry: dict[str, Any] = {
             "version": event.originator_version,
-            "type": event.stable_name.partition(".")[2],
+            "type": event_type,
             "at": iso_utc(event.timestamp),
             "actor": actor,
         }
@@ -89,10 +98,7 @@ def _timeline(aggregate_id: Any, up_to_version: int) -> list[dict[str, Any]]:
 
 
 def solicitation_view(solicitation: Solicitation) -> dict[str, Any]:
-    account = current_account()
-    consortium = marketplace().get_consortium(solicitation.consortium_id)
-    lead = consortium.is_lead_buyer(account)
-    revealed = lead or solicitation.status is SolicitationStatus.AWARDED
+    revealed = evaluation_revealed(solicitation)
     past_deadline = solicitation.status not in (SolicitationStatus.DRAFT, SolicitationStatus.PUBLISHED)
     return {
         "id": str(solicitation.id),
@@ -137,7 +143,7 @@ def solicitation_view(solicitation: Solicitation) -> dict[str, Any]:
         "version": solicitation.version,
         "created_at": iso_utc(solicitation.created_on),
         "updated_at": iso_utc(solicitation.modified_on),
-        "timeline": _timeline(solicitation.id, solicitation.version),
+        "timeline": _timeline(solicitation.id, solicitation.version, revealed),
     }
 
 

@@ -13,6 +13,7 @@ from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag, expected_version, version_as_of
 from marketplace.web.procurement_views import (
     contract_view,
+    evaluation_revealed,
     evaluation_view,
     proposal_view,
     solicitation_view,
@@ -41,6 +42,7 @@ from marketplace.web.schemas.procurement import (
 )
 from marketplace.web.services import marketplace, services
 from projections import procurement_queries, queries
+from projections.history import withhold_evaluation_results
 
 blp = Blueprint(
     "solicitations",
@@ -269,7 +271,13 @@ class SolicitationHistory(MethodView):
     @blp.response(200, HistoryPageSchema)
     @reads("history")
     def get(self, args: dict[str, Any], solicitation_id: UUID) -> Any:
-        """Every public event of the solicitation, oldest first."""
-        _visible(solicitation_id)
+        """Every public event of the solicitation, oldest first. What the evaluation found
+        (nonresponsive declarations, the ranking) is withheld, as on the solicitation, from all
+        but the lead's buyers until the award."""
+        solicitation = _visible(solicitation_id)
         with services().engines.reader.connect() as conn:
-            return queries.history(conn, solicitation_id, args["page"], args["per_page"])
+            page = queries.history(conn, solicitation_id, args["page"], args["per_page"])
+        if not evaluation_revealed(solicitation):
+            for entry in page.items:
+                entry["changes"] = withhold_evaluation_results(entry["type"], entry["changes"])
+        return page
