@@ -213,6 +213,9 @@ class Caller:
     def patch(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
         return self._remember(self.client.patch(path, json=json, headers=self._headers(headers), **kwargs))
 
+    def delete(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        return self._remember(self.client.delete(path, headers=self._headers(headers), **kwargs))
+
     def sees(self, other: Caller) -> Caller:
         """Read at least as far as ``other`` has written."""
         self.position = max(self.position or 0, other.position or 0)

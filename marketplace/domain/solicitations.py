@@ -205,12 +205,8 @@ class Solicitation(Aggregate):
             problems["invited_provider_ids"] = [
                 f"a request for quotes goes to at least {MIN_QUOTES} providers"
             ]
-        for line in self.lines:
-            for seats in line.demand:
-                if seats.district_id not in consortium.members:
-                    problems.setdefault("lines", []).append(
-                        f"district {seats.district_id} is no longer a member"
-                    )
+        for district_id in self.departed_districts(consortium):
+            problems.setdefault("lines", []).append(f"district {district_id} is no longer a member")
         if problems:
             summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(problems.items()))
             raise InvalidValue(f"cannot publish: {summary}", problems)
@@ -427,11 +423,13 @@ class Solicitation(Aggregate):
     # Award ------------------------------------------------------------------------------------
 
     def check_award(self, by: Account, consortium: Consortium, decision: AwardDecision, total_value: Decimal) -> Justification | None:
-        """Every award rule (7, 8, 9) checked before anything is recorded."""
+        """Every award rule (7, 8, 9), and the demand's districts still members of the
+        consortium, checked before anything is recorded."""
         self._require_lead(by, consortium)
         self._require_status(SolicitationStatus.EVALUATED, "awarded")
         if not self.ranking:
             raise WrongState("no responsive proposal to award; declare the solicitation unsuccessful")
+        self._require_demand_from_members(consortium)
         if decision.proposal_id != self.ranking[0]["proposal_id"]:
             raise InvalidValue(
                 "the award goes to the highest-ranked responsive proposal",
@@ -470,6 +468,23 @@ class Solicitation(Aggregate):
                 decision.justification, {NoncompetitiveCase.INADEQUATE_COMPETITION, *SOLICITATION_CASES}
             )
         return justification
+
+    def _require_demand_from_members(self, consortium: Consortium) -> None:
+        """The contract gives each district in the demand seats and a cost share: a district
+        that left the consortium since the demand was set must not be bound by it. After the
+        deadline the demand can no longer be amended (the proposals priced it), so the way on
+        is the district rejoining, or a new solicitation without its demand."""
+        departed = self.departed_districts(consortium)
+        if not departed:
+            return
+        names = ", ".join(str(d) for d in departed)
+        raise InvalidValue(
+            f"district(s) {names} left the consortium after this demand was set: the award would "
+            "give them seats and a cost share in the contract. Award once they have rejoined the "
+            "consortium, or cancel this solicitation and solicit again without their demand (the "
+            "demand can be amended only before the proposals deadline)",
+            {"lines": [f"district {d} is no longer a member of the consortium" for d in departed]},
+        )
 
     def record_award(self, by: Account, contract_id: UUID, proposal_id: UUID) -> None:
         self.trigger_event(
@@ -528,6 +543,11 @@ class Solicitation(Aggregate):
             for s in line.demand:
                 totals[s.district_id] = totals.get(s.district_id, 0) + s.seats
         return totals
+
+    def departed_districts(self, consortium: Consortium) -> list[UUID]:
+        """Districts in the demand that are no longer members of the consortium, in order."""
+        demand = dict.fromkeys(s.district_id for line in self.lines for s in line.demand)
+        return [d for d in demand if d not in consortium.members]
 
     def offering_ids(self) -> tuple[UUID, ...]:
         return tuple(dict.fromkeys(o for line in self.lines for o in line.offering_ids))

@@ -222,6 +222,24 @@ class Market:
         self.consortium.districts.append(district)
         return buyer, district
 
+    def leave(self, member: int) -> dict[str, Any]:
+        """Member ``member`` leaves the consortium by its own buyer (it stays in the cast)."""
+        district_id = self.consortium.districts[member]["id"]
+        return ok(
+            self.consortium.buyers[member].delete(
+                f"/api/v1/consortia/{self.consortium.id}/members/{district_id}"
+            )
+        )
+
+    def rejoin(self, member: int) -> dict[str, Any]:
+        """Member ``member``, having left, joins the consortium again by its own buyer."""
+        return ok(
+            self.consortium.buyers[member].post(
+                f"/api/v1/consortia/{self.consortium.id}/members",
+                json={"district_id": self.consortium.districts[member]["id"]},
+            )
+        )
+
     def outsider(self) -> tuple[Caller, dict[str, Any]]:
         """A district that is no member of the consortium, with its buyer."""
         buyer = self.make_account("buyer")

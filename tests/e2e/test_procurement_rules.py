@@ -826,6 +826,34 @@ def test_an_award_cannot_be_cancelled_once_the_provider_has_signed(market: Marke
     assert contract["status"] == "active" and contract["version"] == signed["version"]
 
 
+# The demand's districts are still members at the award ------------------------------------------
+
+
+def test_an_award_binding_a_district_that_left_the_consortium_is_refused_until_it_rejoins(
+    market: Market,
+) -> None:
+    evaluated, proposals = market.run_to_evaluation()
+    departed = market.consortium.districts[2]["id"]
+    left = market.leave(2)
+    assert departed not in [m["id"] for m in left["members"]]
+    body = market.award_body(evaluated["ranking"][0]["proposal_id"], [p["id"] for p in proposals])
+
+    response = market.award(evaluated["id"], body)
+    error = refused(response, 422, "lines")
+    assert departed in error["message"] and departed in " ".join(error["errors"]["json"]["lines"])
+    assert "rejoined" in error["message"] and "cancel this solicitation" in error["message"]
+    after = market.get(evaluated["id"])
+    assert after["status"] == "evaluated" and after["contract_id"] is None
+    assert after["version"] == evaluated["version"]
+    assert ok(market.lead.get(f"/api/v1/contracts?district_id={departed}"))["total"] == 0
+
+    market.rejoin(2)
+    contract = ok(market.award(evaluated["id"], body), 201)
+    assert sorted(a["district_id"] for a in contract["allocations"]) == sorted(
+        market.consortium.district_ids()
+    )
+
+
 # Cost shares -----------------------------------------------------------------------------------
 
 

@@ -254,3 +254,70 @@ def test_the_contract_records_everything_the_award_decided(coop: Cooperative) ->
     assert contract.unit_price == Decimal("360.00")
     awarded = coop.app.get_solicitation(solicitation.id)
     assert (awarded.status, awarded.contract_id) == (SolicitationStatus.AWARDED, contract.id)
+
+
+# The demand's districts are still members at the award ------------------------------------------
+
+
+def test_an_award_is_refused_naming_each_district_in_the_demand_that_left_the_consortium(
+    coop: Cooperative,
+) -> None:
+    solicitation, _ = coop.evaluated()
+    departed = [coop.districts[1].id, coop.districts[2].id]
+    for buyer, district_id in zip(coop.buyers[1:], departed):
+        coop.app.remove_consortium_member(buyer, coop.consortium_id, district_id)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+
+    assert refusal.value.fields == {
+        "lines": [f"district {d} is no longer a member of the consortium" for d in departed]
+    }
+    assert all(str(d) in refusal.value.message for d in departed)
+    assert "rejoined" in refusal.value.message
+    assert "cancel this solicitation" in refusal.value.message
+    after = coop.app.get_solicitation(solicitation.id)
+    assert (after.status, after.contract_id) == (SolicitationStatus.EVALUATED, None)
+
+
+def test_once_the_departed_district_rejoins_the_award_gives_it_its_seats_and_cost_share(
+    coop: Cooperative,
+) -> None:
+    solicitation, _ = coop.evaluated()
+    buyer, district = coop.buyers[2], coop.districts[2]
+    coop.app.remove_consortium_member(buyer, coop.consortium_id, district.id)
+    with refused(InvalidValue, coop.app):
+        coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+
+    coop.app.add_consortium_member(buyer, coop.consortium_id, district.id)
+    contract = coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+
+    assert {a.district_id: a.seats for a in contract.allocations} == {
+        d.id: 400 for d in coop.districts
+    }
+
+
+def test_a_district_that_left_before_the_deadline_is_amended_out_of_the_demand_then_awarded(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.published()
+    coop.app.remove_consortium_member(coop.buyers[2], coop.consortium_id, coop.districts[2].id)
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.amend_solicitation(
+            coop.lead, solicitation.id, {"description": "Grades 6-8."}, "Clarify the grades."
+        )
+    assert set(refusal.value.fields) == {"lines.0.demand.2.district_id"}
+
+    remaining = coop.spec(seats=(400, 400))["lines"]
+    rationale = "White Sulphur Springs left the consortium."
+    coop.app.amend_solicitation(coop.lead, solicitation.id, {"lines": remaining}, rationale)
+    proposals = [coop.submit(n, solicitation) for n in range(2)]
+    solicitation = coop.close(solicitation, proposals)
+    for proposal, (price, approach) in zip(proposals, [(90, 90), (80, 70)]):
+        coop.score(coop.evaluators[0], solicitation, proposal, price, approach)
+    solicitation = coop.app.complete_evaluation(coop.lead, solicitation.id)
+    contract = coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
+
+    assert {a.district_id: a.seats for a in contract.allocations} == {
+        d.id: 400 for d in coop.districts[:2]
+    }
