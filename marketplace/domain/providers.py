@@ -11,7 +11,14 @@ every district of a state or one district:
   adoption cover a district, the National DPA either;
 - an adoption names the district whose signed terms are adopted (another district);
 - ``signed_on`` is not in the future; ``expires_on``, when given, comes after it and is the last
-  day covered; the signed document's URL is http(s).
+  day covered; the signed document's URL is http(s);
+- an adoption takes on terms the provider signed: it needs a district agreement of the provider
+  with the adopted-from district (of any kind, an adoption included) in force on the adoption's
+  ``signed_on``, and it ends when they do. Agreements never change once recorded, so that end is
+  known when the adoption is recorded: an adoption without ``expires_on`` takes the last day of
+  the latest-ending of them (none when one of them has no end), and one ending later is refused.
+  Its ``expires_on`` is thus the whole story: ``in_force``, ``covers`` and the read models need
+  no second look at the adopted terms.
 """
 
 from __future__ import annotations
@@ -132,6 +139,8 @@ class Provider(Aggregate):
             _require_date("expires_on", expires_on)
             if expires_on <= signed_on:
                 raise invalid("expires_on", "must be after signed_on")
+        if adopted_from_district_id is not None:
+            expires_on = self._adoption_end(adopted_from_district_id, signed_on, expires_on)
         agreement = PrivacyAgreement(
             id=uuid4(),
             scope=scope,
@@ -147,6 +156,39 @@ class Provider(Aggregate):
             raise AlreadyExists("this agreement is already recorded")
         self.trigger_event(ProviderPrivacyAgreementRecorded, actor=str(by.id), agreement=agreement)
         return agreement
+
+    def _adoption_end(
+        self, adopted_from: UUID, signed_on: date, expires_on: date | None
+    ) -> date | None:
+        """The last day of an adoption signed on ``signed_on``: that of the terms it adopts, or
+        ``expires_on`` when earlier."""
+        adopted = [
+            a
+            for a in self.privacy_agreements.values()
+            if a.scope is PrivacyScope.DISTRICT
+            and a.district_id == adopted_from
+            and in_force(a, signed_on)
+        ]
+        if not adopted:
+            raise invalid(
+                "adopted_from_district_id",
+                "the provider has no signed agreement with this district in force on signed_on",
+            )
+        ends = [a.expires_on for a in adopted]
+        last = None if None in ends else max(e for e in ends if e is not None)
+        if last is None:
+            return expires_on
+        if last <= signed_on:
+            raise invalid(
+                "adopted_from_district_id",
+                "the provider's terms with this district end on signed_on, and an adoption ends "
+                "with them",
+            )
+        if expires_on is not None and expires_on > last:
+            raise invalid(
+                "expires_on", f"an adoption ends with the terms it adopts, on {last.isoformat()}"
+            )
+        return expires_on or last
 
     def covers(self, district_id: UUID, state: str | None, on: date) -> PrivacyAgreement | None:
         """The agreement covering the district (of ``state``) on the day, or None. A district's

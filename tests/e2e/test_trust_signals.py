@@ -535,6 +535,7 @@ def test_an_uncovered_district_is_flagged_and_refused_until_the_provider_records
     assert grant(idaho_buyer, contract_id, idaho["id"]).status_code == 409
 
     # Idaho adopts terms the provider signed with Montana's district: its own district agreement.
+    record_agreement(provider, provider_id, **montana_district_terms(montana))
     record_agreement(
         provider,
         provider_id,
@@ -547,6 +548,59 @@ def test_an_uncovered_district_is_flagged_and_refused_until_the_provider_records
     assert privacy_of(idaho_buyer, contract_id)[idaho["id"]]["flagged"] is False
     granted = ok(grant(idaho_buyer, contract_id, idaho["id"]))
     assert all(s["student_data_access"] == "granted" and not s["flagged"] for s in granted["privacy"])
+
+
+def montana_district_terms(montana: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """The Montana district's own terms with the provider, which another district may adopt."""
+    terms = {"scope": "district", "kind": "district_terms", "state": None}
+    return {**terms, "district_id": montana["id"], **overrides}
+
+
+def idaho_adoption(purchase: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    montana, idaho = purchase["districts"]
+    return agreement_body(
+        scope="district",
+        kind="adoption",
+        state=None,
+        district_id=idaho["id"],
+        adopted_from_district_id=montana["id"],
+        **overrides,
+    )
+
+
+def test_an_adoption_of_terms_the_provider_never_signed_with_that_district_is_refused(
+    purchase: dict[str, Any], services: Any, anonymous: Caller
+) -> None:
+    contract_id = purchase["contract"]["id"]
+    _, idaho = purchase["districts"]
+    provider, provider_id = purchase["provider"], purchase["provider_id"]
+    path = f"/api/v1/providers/{provider_id}/privacy-agreements"
+    state_agreement = record_agreement(provider, provider_id)  # Montana's state, not its district
+    head = services.runner.head()
+
+    refused = provider.post(path, json=idaho_adoption(purchase))
+
+    assert refused.status_code == 422, refused.get_json()
+    assert set(refused.get_json()["errors"]["json"]) == {"adopted_from_district_id"}
+    assert services.runner.head() == head  # nothing recorded
+    assert ok(anonymous.sees(provider).get(path))["items"] == [state_agreement]
+    assert privacy_of(purchase["buyers"][1], contract_id)[idaho["id"]]["flagged"] is True
+    assert grant(purchase["buyers"][1], contract_id, idaho["id"]).status_code == 409
+
+
+def test_an_adoption_ends_with_the_terms_it_adopts(purchase: dict[str, Any]) -> None:
+    montana, _ = purchase["districts"]
+    provider, provider_id = purchase["provider"], purchase["provider_id"]
+    path = f"/api/v1/providers/{provider_id}/privacy-agreements"
+    montana_terms = montana_district_terms(montana, expires_on="2027-06-30")
+    record_agreement(provider, provider_id, **montana_terms)
+
+    too_long = provider.post(path, json=idaho_adoption(purchase, expires_on="2027-07-01"))
+    adopted = ok(provider.post(path, json=idaho_adoption(purchase)), 201)
+
+    assert too_long.status_code == 422
+    assert set(too_long.get_json()["errors"]["json"]) == {"expires_on"}
+    assert adopted["expires_on"] == "2027-06-30" and adopted["in_force"] is True
 
 
 def test_only_a_buyer_of_that_party_district_grants_access(purchase: dict[str, Any]) -> None:

@@ -93,13 +93,154 @@ def test_a_provider_records_a_district_agreement(provider: Provider, staff: Acco
     assert agreement.expires_on is None
 
 
-def test_an_adoption_names_the_district_whose_terms_it_adopts(provider: Provider, staff: Account) -> None:
-    agreement = provider.record_privacy_agreement(
-        staff,
-        **district_terms(kind=PrivacyAgreementKind.ADOPTION, adopted_from_district_id=OTHER_DISTRICT),
+DAY = timedelta(days=1)
+END = date(2025, 3, 2)  # the day after the adoptions below are signed, on 2025-03-01
+LAST_DAY = date(2027, 6, 30)
+
+
+def adoption(**overrides: Any) -> dict[str, Any]:
+    """DISTRICT adopts the terms the provider signed with OTHER_DISTRICT."""
+    return district_terms(
+        kind=PrivacyAgreementKind.ADOPTION, adopted_from_district_id=OTHER_DISTRICT, **overrides
     )
 
+
+def test_an_adoption_names_the_district_whose_terms_it_adopts(provider: Provider, staff: Account) -> None:
+    provider.record_privacy_agreement(staff, **district_terms(OTHER_DISTRICT))
+
+    agreement = provider.record_privacy_agreement(staff, **adoption())
+
     assert agreement.adopted_from_district_id == OTHER_DISTRICT
+
+
+def test_an_adoption_without_an_agreement_with_the_adopted_from_district_is_refused(
+    provider: Provider, staff: Account
+) -> None:
+    with refused(InvalidValue, None, provider) as refusal:
+        provider.record_privacy_agreement(staff, **adoption())
+
+    assert set(refusal.value.fields) == {"adopted_from_district_id"}
+
+
+@pytest.mark.parametrize(
+    "adopted",
+    [
+        pytest.param(state_terms(), id="a state agreement covering its state"),
+        pytest.param(district_terms(uuid4()), id="another district's agreement"),
+        pytest.param(district_terms(OTHER_DISTRICT, signed_on=date(2025, 3, 2)), id="signed later"),
+        pytest.param(
+            district_terms(OTHER_DISTRICT, signed_on=date(2024, 3, 1), expires_on=END - 2 * DAY),
+            id="expired the day before",
+        ),
+        pytest.param(  # the adoption would end the day it is signed (see ends_with_the_terms)
+            district_terms(OTHER_DISTRICT, signed_on=date(2024, 3, 1), expires_on=END - DAY),
+            id="ending that day",
+        ),
+    ],
+)
+def test_an_adoption_needs_the_adopted_from_districts_agreement_in_force_on_its_signature(
+    provider: Provider, staff: Account, adopted: dict[str, Any]
+) -> None:
+    provider.record_privacy_agreement(staff, **adopted)
+    provider.collect_events()
+
+    with refused(InvalidValue, None, provider) as refusal:
+        provider.record_privacy_agreement(staff, **adoption(signed_on=date(2025, 3, 1)))
+
+    assert set(refusal.value.fields) == {"adopted_from_district_id"}
+
+
+@pytest.mark.parametrize(
+    "adopted",
+    [
+        pytest.param(district_terms(OTHER_DISTRICT), id="the district's terms, signed that day"),
+        pytest.param(
+            district_terms(OTHER_DISTRICT, kind=PrivacyAgreementKind.NATIONAL_DPA),
+            id="the National DPA signed with the district",
+        ),
+        pytest.param(
+            district_terms(OTHER_DISTRICT, signed_on=date(2024, 3, 1), expires_on=END),
+            id="earlier terms still in force",
+        ),
+    ],
+)
+def test_an_adoption_of_terms_in_force_on_its_signature_is_recorded(
+    provider: Provider, staff: Account, adopted: dict[str, Any]
+) -> None:
+    provider.record_privacy_agreement(staff, **adopted)
+    provider.collect_events()
+
+    agreement = provider.record_privacy_agreement(staff, **adoption(signed_on=date(2025, 3, 1)))
+
+    (event,) = provider.collect_events()
+    assert isinstance(event, ProviderPrivacyAgreementRecorded) and event.agreement == agreement
+
+
+def test_terms_a_district_adopted_may_be_adopted_in_turn(
+    provider: Provider, staff: Account
+) -> None:
+    origin = uuid4()
+    provider.record_privacy_agreement(staff, **district_terms(origin, expires_on=LAST_DAY))
+    provider.record_privacy_agreement(
+        staff,
+        **district_terms(
+            OTHER_DISTRICT, kind=PrivacyAgreementKind.ADOPTION, adopted_from_district_id=origin
+        ),
+    )
+
+    agreement = provider.record_privacy_agreement(staff, **adoption())
+
+    assert agreement.expires_on == LAST_DAY  # the origin's end, through the adoption between
+    assert provider.covers(DISTRICT, "MT", TODAY) == agreement
+
+
+def test_an_adoption_ends_with_the_terms_it_adopts(provider: Provider, staff: Account) -> None:
+    provider.record_privacy_agreement(staff, **district_terms(OTHER_DISTRICT, expires_on=LAST_DAY))
+
+    agreement = provider.record_privacy_agreement(staff, **adoption())
+
+    assert agreement.expires_on == LAST_DAY
+    assert provider.covers(DISTRICT, "MT", LAST_DAY) == agreement
+    assert provider.covers(DISTRICT, "MT", LAST_DAY + DAY) is None
+
+
+def test_an_adoption_ends_with_the_latest_ending_of_the_adopted_districts_terms(
+    provider: Provider, staff: Account
+) -> None:
+    provider.record_privacy_agreement(staff, **district_terms(OTHER_DISTRICT, expires_on=LAST_DAY))
+    provider.record_privacy_agreement(
+        staff,
+        **district_terms(
+            OTHER_DISTRICT, kind=PrivacyAgreementKind.NATIONAL_DPA, expires_on=date(2028, 6, 30)
+        ),
+    )
+
+    assert provider.record_privacy_agreement(staff, **adoption()).expires_on == date(2028, 6, 30)
+
+
+def test_an_adoption_of_open_ended_terms_is_open_ended_unless_it_says_otherwise(
+    provider: Provider, staff: Account
+) -> None:
+    provider.record_privacy_agreement(staff, **district_terms(OTHER_DISTRICT))
+
+    open_ended = provider.record_privacy_agreement(staff, **adoption())
+    ending = provider.record_privacy_agreement(staff, **adoption(expires_on=date(2026, 6, 30)))
+
+    assert (open_ended.expires_on, ending.expires_on) == (None, date(2026, 6, 30))
+
+
+def test_an_adoption_may_end_before_the_terms_it_adopts_but_not_after(
+    provider: Provider, staff: Account
+) -> None:
+    provider.record_privacy_agreement(staff, **district_terms(OTHER_DISTRICT, expires_on=LAST_DAY))
+    provider.collect_events()
+
+    with refused(InvalidValue, None, provider) as refusal:
+        provider.record_privacy_agreement(staff, **adoption(expires_on=LAST_DAY + DAY))
+    earlier = provider.record_privacy_agreement(staff, **adoption(expires_on=date(2026, 6, 30)))
+
+    assert set(refusal.value.fields) == {"expires_on"}
+    assert earlier.expires_on == date(2026, 6, 30)
 
 
 @pytest.mark.parametrize(
@@ -190,13 +331,11 @@ def test_a_district_agreement_covers_only_its_district(provider: Provider, staff
 def test_an_adoption_covers_the_adopting_district_not_the_one_adopted_from(
     provider: Provider, staff: Account
 ) -> None:
-    provider.record_privacy_agreement(
-        staff,
-        **district_terms(kind=PrivacyAgreementKind.ADOPTION, adopted_from_district_id=OTHER_DISTRICT),
-    )
+    adopted = provider.record_privacy_agreement(staff, **district_terms(OTHER_DISTRICT))
+    agreement = provider.record_privacy_agreement(staff, **adoption())
 
-    assert provider.covers(DISTRICT, "MT", TODAY) is not None
-    assert provider.covers(OTHER_DISTRICT, "MT", TODAY) is None
+    assert provider.covers(DISTRICT, "MT", TODAY) == agreement
+    assert provider.covers(OTHER_DISTRICT, "MT", TODAY) == adopted  # its own, not the adoption
 
 
 @pytest.mark.parametrize(
@@ -333,6 +472,7 @@ def test_access_is_granted_once_under_the_same_agreement(coop: Cooperative, acti
 def test_a_recorded_agreement_reads_back_with_its_enums_dates_and_ids(
     coop: Cooperative, active: Contract
 ) -> None:
+    record(coop, active, **district_terms(coop.districts[1].id, expires_on=LAST_DAY))
     recorded = record(
         coop,
         active,
@@ -340,7 +480,7 @@ def test_a_recorded_agreement_reads_back_with_its_enums_dates_and_ids(
             coop.districts[0].id,
             kind=PrivacyAgreementKind.ADOPTION,
             adopted_from_district_id=coop.districts[1].id,
-            expires_on=date(2027, 6, 30),
+            expires_on=LAST_DAY,
         ),
     )
 
@@ -356,3 +496,22 @@ def test_an_agreement_naming_an_unknown_district_is_refused(coop: Cooperative, a
         record(coop, active, **district_terms(uuid4()))
 
     assert set(refusal.value.fields) == {"district_id"}
+
+
+def test_an_adoption_of_terms_never_signed_grants_no_access_and_records_nothing(
+    coop: Cooperative, active: Contract
+) -> None:
+    adopting, adopted_from = coop.districts[0].id, coop.districts[1].id
+
+    with refused(InvalidValue, coop.app) as refusal:
+        record(
+            coop,
+            active,
+            **district_terms(
+                adopting, kind=PrivacyAgreementKind.ADOPTION, adopted_from_district_id=adopted_from
+            ),
+        )
+    with refused(PrivacyAgreementRequired, coop.app):
+        coop.app.grant_student_data_access(coop.lead, active.id, adopting)
+
+    assert set(refusal.value.fields) == {"adopted_from_district_id"}

@@ -75,11 +75,19 @@ class PrivacyAgreementInSchema(Schema):
     adopted_from_district_id = fields.UUID(
         load_default=None,
         allow_none=True,
-        metadata={"description": "with kind adoption: the district whose signed terms are adopted"},
+        metadata={
+            "description": "with kind adoption: the district whose signed terms are adopted; the "
+            "provider needs a district agreement with it in force on signed_on"
+        },
     )
     signed_on = fields.Date(required=True)
     expires_on = fields.Date(
-        load_default=None, allow_none=True, metadata={"description": "the last day covered"}
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the last day covered; an adoption ends with the terms it adopts, "
+            "which it takes when none is given"
+        },
     )
     document_url = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
