@@ -198,15 +198,17 @@ def test_the_owning_provider_cannot_designate_its_own_offering(clock: Any, provi
     owner, _ = provider
     offering = publish(owner)
 
-    response = owner.post(f"/api/v1/offerings/{offering['id']}/designations", json=designation_body())
+    path = f"/api/v1/offerings/{offering['id']}/designations"
+    response = owner.post(path, json=designation_body())
 
     assert response.status_code == 403
+    assert ok(owner.get(path))["total"] == 0
 
 
 def test_a_designation_with_bad_dates_or_url_is_refused_naming_the_field(
     shelf: tuple[Caller, list[dict[str, Any]]], authority: Caller
 ) -> None:
-    _, offerings = shelf
+    writer, offerings = shelf
     path = f"/api/v1/offerings/{offerings[0]['id']}/designations"
 
     backwards = authority.post(path, json=designation_body(valid_until="2026-08-31"))
@@ -214,6 +216,7 @@ def test_a_designation_with_bad_dates_or_url_is_refused_naming_the_field(
 
     assert backwards.status_code == 422 and "valid_until" in backwards.get_json()["errors"]["json"]
     assert not_http.status_code == 422 and "criteria_url" in not_http.get_json()["errors"]["json"]
+    assert ok(authority.sees(writer).get(path))["total"] == 0
 
 
 def test_revocation_records_the_reason_and_the_label_shows_revoked(
@@ -498,6 +501,7 @@ def test_an_agreement_that_breaks_a_rule_is_refused_naming_the_field(clock: Any,
 
     assert future.status_code == 422 and "signed_on" in future.get_json()["errors"]["json"]
     assert adoption.status_code == 422 and "district_id" in adoption.get_json()["errors"]["json"]
+    assert ok(caller.get(path))["total"] == 0
 
 
 def test_an_uncovered_district_is_flagged_and_refused_until_the_provider_records_an_agreement(
@@ -610,6 +614,8 @@ def test_only_a_buyer_of_that_party_district_grants_access(purchase: dict[str, A
 
     assert grant(purchase["buyers"][1], contract_id, montana["id"]).status_code == 403
     assert grant(purchase["provider"], contract_id, montana["id"]).status_code == 403
+    status = privacy_of(purchase["buyers"][0], contract_id)[montana["id"]]
+    assert status["student_data_access"] == "not_granted"
 
 
 def test_an_expired_agreement_does_not_count(
