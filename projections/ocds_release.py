@@ -10,11 +10,13 @@ from typing import Any
 CURRENCY = "USD"
 NCES_SCHEME = "US-NCES"
 
-# Our procurement methods in the closed OCDS method codelist.
+# Our procurement methods in the closed OCDS method codelist. Formal methods are publicly
+# advertised: open. A request for quotes goes to providers the consortium chooses, with no call
+# for qualification: limited ("selective" is for suppliers qualified beforehand).
 OCDS_METHOD = {
     "competitive_proposals": "open",
     "sealed_bids": "open",
-    "request_for_quotes": "selective",
+    "request_for_quotes": "limited",
     "noncompetitive": "direct",
     "direct_purchase": "direct",
 }

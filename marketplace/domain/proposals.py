@@ -71,7 +71,8 @@ class Proposal(Aggregate):
             raise NotAllowed("register your provider before proposing")
         solicitation.require_open_for_proposals(now)
         if solicitation.invited_provider_ids and by.organization_id not in solicitation.invited_provider_ids:
-            raise NotAllowed("this request for quotes is open to invited providers only")
+            method = solicitation.method.value.replace("_", " ")
+            raise NotAllowed(f"this solicitation ({method}) is open to its invited providers only")
         checked = _check_proposal(by, offerings, pricing, narrative)
         return cls._create(
             ProposalSubmitted,

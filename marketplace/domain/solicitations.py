@@ -12,6 +12,9 @@ or cancelled / unsuccessful. Rules (PRODUCT.md):
 8. above the simplified acquisition threshold an award needs a cost or price analysis;
 9. every award records the method's rationale, contract type, why each offeror was selected or
    rejected, and the basis of the price.
+
+Who may propose (the simplified flow): a request for quotes goes to at least three providers it
+invites; a formal method is publicly advertised, open to every provider, so it invites none.
 """
 
 from __future__ import annotations
@@ -205,6 +208,8 @@ class Solicitation(Aggregate):
             problems["invited_provider_ids"] = [
                 f"a request for quotes goes to at least {MIN_QUOTES} providers"
             ]
+        if is_formal(self.method) and self.invited_provider_ids:  # a draft recorded before the rule
+            problems["invited_provider_ids"] = [_FORMAL_INVITES_NONE]
         for district_id in self.departed_districts(consortium):
             problems.setdefault("lines", []).append(f"district {district_id} is no longer a member")
         if problems:
@@ -656,11 +661,17 @@ class Solicitation(Aggregate):
 
 # Checking a specification -----------------------------------------------------------------------
 
+_FORMAL_INVITES_NONE = (
+    "a formal method is publicly advertised and open to every provider: it invites none"
+)
+
 
 def _settle_method(
     method: ProcurementMethod, required: ProcurementMethod, checked: dict[str, Any]
 ) -> None:
     check_solicitation_method(method, required, checked["justification"])
+    if is_formal(method) and checked["invited_provider_ids"]:
+        raise invalid("invited_provider_ids", _FORMAL_INVITES_NONE)
     if method is not ProcurementMethod.NONCOMPETITIVE:
         checked["justification"] = None
     if method in PRICE_RANKED_METHODS and not checked["criteria"]:

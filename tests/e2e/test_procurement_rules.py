@@ -322,6 +322,48 @@ def test_inviting_something_that_is_not_a_provider_is_refused_naming_the_invitat
     assert _pipeline(market)["total"] == 0
 
 
+def test_a_formal_solicitation_naming_invited_providers_is_refused_naming_them(
+    market: Market,
+) -> None:
+    body = market.need(invited_provider_ids=[market.bidders[0].provider_id])
+    response = market.lead.post("/api/v1/solicitations", json=body)
+    envelope = refused(response, 422, "invited_provider_ids")
+    assert error_fields(response) == {"invited_provider_ids"}
+    assert "open to every provider" in envelope["message"]
+    assert _pipeline(market)["total"] == 0
+
+
+def test_inviting_providers_to_a_formal_draft_is_refused_and_changes_nothing(
+    market: Market,
+) -> None:
+    drafted = market.draft()
+    path = f"/api/v1/solicitations/{drafted['id']}"
+    invited = [market.bidders[0].provider_id]
+    response = market.lead.patch(path, json={"invited_provider_ids": invited})
+    refused(response, 422, "invited_provider_ids")
+    after = market.get(drafted["id"])
+    assert after["version"] == drafted["version"] and after["invited_provider_ids"] == []
+
+
+def test_a_request_for_quotes_raised_above_the_simplified_threshold_must_drop_its_invitations(
+    market: Market,
+) -> None:
+    drafted = market.draft(market.quotes_need(method=None))
+    path = f"/api/v1/solicitations/{drafted['id']}"
+    raised = {"estimated_value": "480000.00", "criteria": [dict(c) for c in CRITERIA]}
+    response = market.lead.patch(path, json=raised)
+    refused(response, 422, "invited_provider_ids")
+    after = market.get(drafted["id"])
+    assert after["version"] == drafted["version"] and after["method"] == "request_for_quotes"
+
+    revised = ok(market.lead.patch(path, json={**raised, "invited_provider_ids": []}))
+    assert revised["method"] == "competitive_proposals" and revised["invited_provider_ids"] == []
+    published = market.publish(drafted["id"])
+    outsider = market.new_bidder("Uninvited Learning")
+    proposal = market.propose(published["id"], outsider)
+    assert proposal["status"] == "submitted"
+
+
 # Rule 3: proposals are sealed until the deadline ----------------------------------------------
 
 

@@ -385,6 +385,15 @@ def test_a_direct_purchase_is_a_process_of_its_own_keyed_by_its_contract(ocds: O
 # Parties and tenderers ---------------------------------------------------------------------------
 
 
+def test_a_request_for_quotes_is_published_as_a_limited_procedure(ocds: Ocds) -> None:
+    """The consortium asks providers of its own choice, with no call for qualification: the
+    codelist's 'limited', not 'selective' (only suppliers qualified beforehand are invited)."""
+    solicitation_id = ocds.publish(ocds.consortium(), ocds.providers())
+    tender = ocds.releases(solicitation_id)[0]["tender"]
+    assert tender["procurementMethod"] == "limited" and "limited" in codes("method.csv")
+    assert tender["procurementMethodDetails"] == "request_for_quotes"
+
+
 def test_member_districts_are_buyers_the_lead_also_procuring_entity_and_the_winner_a_supplier(
     ocds: Ocds, clock: Any
 ) -> None:

@@ -354,7 +354,12 @@ def test_a_revised_draft_shows_its_new_title_value_and_method_in_the_pipeline(
 ) -> None:
     consortium = procurement.consortium()
     draft = procurement.draft(consortium, procurement.providers())
-    changes = {"title": "Math and science", "estimated_value": Decimal("400000"), "method": None}
+    changes = {
+        "title": "Math and science",
+        "estimated_value": Decimal("400000"),
+        "method": None,
+        "invited_provider_ids": (),  # a formal method invites none
+    }
     procurement.app.revise_solicitation(consortium["lead"], draft, changes)
 
     [item] = procurement.read(q.consortium_pipeline, consortium["id"], True, 1, 10).items

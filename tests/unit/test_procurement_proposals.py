@@ -1,7 +1,8 @@
 """PRODUCT rules 3 and 4: proposals are sealed until the deadline, and nothing is accepted, revised
 or withdrawn after it, judged by the clock when the command runs (even before the scheduler closes
-the solicitation). Who may propose: invited providers only on a request for quotes, with their own
-published offerings, once per solicitation."""
+the solicitation). Who may propose: on a solicitation that names invited providers (a request for
+quotes, or a noncompetitive one), those only; with their own published offerings, once per
+solicitation."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from events.types import ProcurementMethod
 from marketplace.domain.districts import Consortium
 from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, WrongState
 from marketplace.domain.offerings import OfferingStatus
@@ -20,6 +22,7 @@ from tests.unit.procurement_factories import (
     offering_details,
     per_student,
     refused,
+    single_source,
     usd,
 )
 
@@ -193,13 +196,34 @@ def test_only_invited_providers_may_answer_a_request_for_quotes(coop: Cooperativ
     solicitation = coop.draft(**coop.rfq_spec())
     coop.app.publish_solicitation(coop.lead, solicitation.id)
 
-    with refused(NotAllowed, coop.app):
+    with refused(NotAllowed, coop.app) as refusal:
         coop.app.submit_proposal(
             outsider, solicitation.id, [outsider_offering.id], per_student("300.00"), "Cheaper."
         )
+    assert "request for quotes" in str(refusal.value)
 
     proposal = coop.submit(2, solicitation)
     assert proposal.provider_id == coop.provider_id(2)
+
+
+def test_a_noncompetitive_solicitation_naming_its_source_refuses_others_saying_so(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.draft(
+        method=ProcurementMethod.NONCOMPETITIVE,
+        criteria=(),
+        justification=single_source(),
+        invited_provider_ids=(coop.provider_id(0),),
+    )
+    coop.app.publish_solicitation(coop.lead, solicitation.id)
+
+    with refused(NotAllowed, coop.app) as refusal:
+        coop.submit(1, solicitation)
+    assert "noncompetitive" in str(refusal.value)
+    assert "request for quotes" not in str(refusal.value)
+
+    proposal = coop.submit(0, solicitation)
+    assert proposal.provider_id == coop.provider_id(0)
 
 
 def test_a_provider_cannot_propose_another_provider_s_offering(

@@ -1,17 +1,25 @@
 """PRODUCT rule 2: a formal solicitation publishes all criteria with weights before it opens;
 weights sum to 100; price is a criterion; criteria lock at publication and change only by a
-recorded amendment. A request for quotes goes to at least three providers."""
+recorded amendment. A request for quotes goes to at least three providers; a formal solicitation
+is publicly advertised, open to every provider, so it invites none."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 
-from events.solicitations import SolicitationAmended
+from events.solicitations import SolicitationAmended, SolicitationDrafted
 from events.types import Criterion, ProcurementMethod
 from marketplace.domain.errors import InvalidValue, WrongState
-from marketplace.domain.solicitations import PRICE_ONLY, ProposalAfterDeadline, SolicitationStatus
+from marketplace.domain.solicitations import (
+    PRICE_ONLY,
+    ProposalAfterDeadline,
+    Solicitation,
+    SolicitationStatus,
+)
 from marketplace.domain.validation import MAX_SEATS
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import CP_CRITERIA, Cooperative, refused, stored_events, usd
@@ -180,6 +188,91 @@ def test_a_request_for_quotes_needs_at_least_three_invited_providers_to_publish(
     published = coop.app.publish_solicitation(coop.lead, solicitation.id)
     assert published.status is SolicitationStatus.PUBLISHED
     assert published.estimated_value == usd("200000.00")
+
+
+@pytest.mark.parametrize(
+    ("estimated_value", "method"),
+    [
+        ("480000", None),
+        ("480000", ProcurementMethod.SEALED_BIDS),
+        ("200000", ProcurementMethod.COMPETITIVE_PROPOSALS),
+    ],
+)
+def test_a_formal_solicitation_naming_invited_providers_is_refused_naming_them(
+    coop: Cooperative, estimated_value: str, method: ProcurementMethod | None
+) -> None:
+    criteria = () if method is ProcurementMethod.SEALED_BIDS else CP_CRITERIA
+    spec = coop.spec(estimated_value=Decimal(estimated_value), method=method, criteria=criteria)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.draft(**spec, invited_provider_ids=(coop.provider_id(0),))
+    assert set(refusal.value.fields) == {"invited_provider_ids"}
+    assert "open to every provider" in str(refusal.value)
+
+    drafted = coop.draft(**spec)
+    assert drafted.method is (method or ProcurementMethod.COMPETITIVE_PROPOSALS)
+    assert drafted.invited_provider_ids == ()
+
+
+def test_inviting_providers_to_a_formal_draft_is_refused_naming_them(coop: Cooperative) -> None:
+    drafted = coop.draft()
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.revise_solicitation(
+            coop.lead, drafted.id, {"invited_provider_ids": (coop.provider_id(0),)}
+        )
+    assert set(refusal.value.fields) == {"invited_provider_ids"}
+    assert coop.app.get_solicitation(drafted.id).invited_provider_ids == ()
+
+
+def test_a_request_for_quotes_revised_into_a_formal_method_must_drop_its_invitations(
+    coop: Cooperative,
+) -> None:
+    drafted = coop.draft(**coop.rfq_spec())
+    assert drafted.method is ProcurementMethod.REQUEST_FOR_QUOTES
+    above_simplified = {"estimated_value": Decimal("480000"), "criteria": CP_CRITERIA}
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.revise_solicitation(coop.lead, drafted.id, above_simplified)
+    assert set(refusal.value.fields) == {"invited_provider_ids"}
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.revise_solicitation(
+            coop.lead, drafted.id, {"method": ProcurementMethod.SEALED_BIDS, "criteria": ()}
+        )
+    assert set(refusal.value.fields) == {"invited_provider_ids"}
+    assert coop.app.get_solicitation(drafted.id).version == drafted.version
+
+    revised = coop.app.revise_solicitation(
+        coop.lead, drafted.id, {**above_simplified, "invited_provider_ids": ()}
+    )
+    assert revised.method is ProcurementMethod.COMPETITIVE_PROPOSALS
+    assert revised.invited_provider_ids == ()
+
+
+def test_a_formal_draft_recorded_with_invitations_is_published_only_once_they_are_removed(
+    coop: Cooperative,
+) -> None:
+    """Drafts recorded before formal methods refused invitations may still name some."""
+    valid = coop.draft()
+    legacy = Solicitation._create(
+        SolicitationDrafted,
+        id=uuid4(),
+        actor=str(coop.lead.id),
+        consortium_id=coop.consortium_id,
+        thresholds=valid.thresholds,
+        required_method=valid.required_method,
+        method_chosen=valid.method_chosen,
+        **{**valid.spec(), "invited_provider_ids": (coop.provider_id(0),)},
+    )
+    coop.app.save(legacy)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.publish_solicitation(coop.lead, legacy.id)
+    assert set(refusal.value.fields) == {"invited_provider_ids"}
+
+    coop.app.revise_solicitation(coop.lead, legacy.id, {"invited_provider_ids": ()})
+    published = coop.app.publish_solicitation(coop.lead, legacy.id)
+    assert published.status is SolicitationStatus.PUBLISHED
 
 
 @pytest.mark.parametrize("seats", [0, MAX_SEATS + 1])
