@@ -179,7 +179,7 @@ def test_joining_past_the_threshold_needs_an_analysis_the_lead_can_record_by_ame
     coop: Cooperative,
 ) -> None:
     # Sealed bids (stricter than the quotes 180,000 needs): no analysis at the award.
-    contract = _rfq_contract(coop, method=ProcurementMethod.SEALED_BIDS)
+    contract = _rfq_contract(coop, method=ProcurementMethod.SEALED_BIDS, invited_provider_ids=())
     assert contract.cost_price_analysis is None
     coop.clock.moment = DURING_TERM
     buyer, district = coop.add_district("3000004", "Melville", locale_code=42)
