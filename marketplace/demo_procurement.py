@@ -35,6 +35,7 @@ from marketplace.application import Marketplace
 from marketplace.domain.accounts import Account
 from marketplace.domain.districts import Consortium, District
 from marketplace.domain.offerings import Offering
+from marketplace.domain.pricing import is_per_seat
 from marketplace.domain.solicitations import AwardDecision, Solicitation
 
 # nces_id, name, state, NCES locale, enrollment, average daily attendance
@@ -370,9 +371,15 @@ def load_procurement(
     app.join_contract(
         demo.buyers["3000140"], active.id, demo.districts["3000140"].id, 60, active.offering_ids[0]
     )
-    # A district buys alone, below the micro-purchase threshold.
+    # A district buys alone, below the micro-purchase threshold: seats, of an offering priced
+    # per seat (one priced per school, per district or one-time is not bought by seats).
     offering = min(
-        (o for _, published in providers for o in published if o.pricing is not None),
+        (
+            o
+            for _, published in providers
+            for o in published
+            if o.pricing is not None and is_per_seat(o.pricing.unit)
+        ),
         key=lambda o: o.pricing.list_price if o.pricing else Decimal(0),
     )
     assert offering.pricing is not None

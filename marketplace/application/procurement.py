@@ -33,6 +33,7 @@ from marketplace.domain.errors import (
     invalid,
 )
 from marketplace.domain.offerings import Offering, OfferingStatus
+from marketplace.domain.pricing import require_offering_per_seat
 from marketplace.domain.proposals import Evaluation, Proposal
 from marketplace.domain.providers import Provider
 from marketplace.domain.solicitations import AwardDecision, Solicitation
@@ -213,7 +214,9 @@ class ProcurementUseCases(_Base):
         seats = solicitation.seats_by_district()
         unit_price = winner.unit_price_for(solicitation.total_seats())
         total = sum((share.amount for share in cost_shares(seats, unit_price)), Decimal("0.00"))
-        justification = solicitation.check_award(by, consortium, decision, total)
+        justification = solicitation.check_award(
+            by, consortium, decision, total, winner.pricing.unit
+        )
         rejections = tuple(
             {
                 "proposal_id": proposal_id,
@@ -416,6 +419,7 @@ class ProcurementUseCases(_Base):
         offering = self.get_offering(offering_id)
         if offering.status is not OfferingStatus.PUBLISHED or offering.pricing is None:
             raise invalid("offering_id", "must be a published catalog offering with a price")
+        require_offering_per_seat(offering.pricing)
         if consortium_id is not None:
             consortium = self.get_consortium(consortium_id)
             consortium.require_lead_buyer(by)

@@ -30,6 +30,7 @@ from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
 from marketplace.domain.offerings import Offering, OfferingStatus, check_details
+from marketplace.domain.pricing import require_proposal_per_seat
 from marketplace.domain.solicitations import Solicitation, SolicitationStatus
 from marketplace.domain.thresholds import PRICE_RANKED_METHODS
 
@@ -203,6 +204,7 @@ def _check_proposal(
     checked_pricing = check_details({"pricing": pricing})["pricing"]
     if checked_pricing is None:
         raise invalid("pricing", "a proposal states its price")
+    require_proposal_per_seat(checked_pricing)
     return {
         "offering_ids": offering_ids,
         "pricing": checked_pricing,

@@ -53,6 +53,7 @@ from events.types import (
     Justification,
     NeedLine,
     NoncompetitiveCase,
+    PriceUnit,
     ProcurementMethod,
     Role,
     Seats,
@@ -61,6 +62,7 @@ from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.districts import Consortium
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
+from marketplace.domain.pricing import is_per_seat, require_one_seat_unit
 from marketplace.domain.thresholds import (
     MIN_QUOTES,
     PRICE_RANKED_METHODS,
@@ -374,10 +376,13 @@ class Solicitation(Aggregate):
         scores: dict[UUID, dict[UUID, dict[str, Decimal]]],
     ) -> None:
         """Rank the responsive proposals. ``scores[evaluator][proposal][criterion]`` holds points
-        (0-100) from evaluators who attested; price-ranked methods rank by unit price instead."""
+        (0-100) from evaluators who attested; price-ranked methods rank by unit price instead.
+        Every responsive proposal is priced in the same unit per seat: the demand's seats are of
+        one kind, and prices in different units cannot be ranked against each other."""
         self._require_lead(by, consortium)
         self._require_status(SolicitationStatus.CLOSED, "evaluated")
         responsive = self.responsive_proposal_ids()
+        require_one_seat_unit((p, proposals[p].pricing) for p in responsive)
         ranked: list[RankedProposal] = []
         if self.method in PRICE_RANKED_METHODS or self.method is ProcurementMethod.NONCOMPETITIVE:
             for proposal_id in responsive:
@@ -427,9 +432,16 @@ class Solicitation(Aggregate):
 
     # Award ------------------------------------------------------------------------------------
 
-    def check_award(self, by: Account, consortium: Consortium, decision: AwardDecision, total_value: Decimal) -> Justification | None:
-        """Every award rule (7, 8, 9), and the demand's districts still members of the
-        consortium, checked before anything is recorded."""
+    def check_award(
+        self,
+        by: Account,
+        consortium: Consortium,
+        decision: AwardDecision,
+        total_value: Decimal,
+        winner_unit: PriceUnit,
+    ) -> Justification | None:
+        """Every award rule (7, 8, 9), the demand's districts still members of the consortium,
+        and the winner priced per seat, checked before anything is recorded."""
         self._require_lead(by, consortium)
         self._require_status(SolicitationStatus.EVALUATED, "awarded")
         if not self.ranking:
@@ -439,6 +451,13 @@ class Solicitation(Aggregate):
             raise InvalidValue(
                 "the award goes to the highest-ranked responsive proposal",
                 {"proposal_id": [f"the highest-ranked proposal is {self.ranking[0]['proposal_id']}"]},
+            )
+        if not is_per_seat(winner_unit):
+            # Only a ranking recorded before proposals had to be priced per seat can hold one.
+            raise invalid(
+                "proposal_id",
+                f"is priced {winner_unit.value}, not per seat: its price times the seats is not "
+                "the contract's value; cancel this solicitation and solicit again",
             )
         problems: dict[str, list[str]] = {}
         for name in ("method_rationale", "selection_reason", "price_basis"):
