@@ -13,6 +13,7 @@ from events.types import (
     JoiningPolicy,
     Justification,
     NeedLine,
+    Offeror,
     Pricing,
     ProcurementMethod,
     Score,
@@ -160,12 +161,22 @@ class ProposalResubmitted(MarketplaceEvent):
 
 
 class ConflictOfInterestAttested(MarketplaceCreated):
-    """An evaluator's attestation: the evaluation of one solicitation by one evaluator begins."""
+    """An evaluator's attestation: the evaluation of one solicitation by one evaluator begins.
+
+    Version 2 records the offerors the evaluator attested about: the providers of the proposals
+    opened at the closing, which is when an evaluator may first attest."""
 
     TOPIC = "marketplace.Evaluation.ConflictOfInterestAttested"
+    class_version = 2
     solicitation_id: UUID
     evaluator_id: UUID
     statement: str
+    offerors: tuple[Offeror, ...] | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        # Version 1 did not record the offerors (and allowed attesting before any was known).
+        state["offerors"] = None
 
 
 class ProposalScored(MarketplaceEvent):

@@ -81,6 +81,7 @@ VALUE_OBJECTS: dict[str, type] = {
     "need_line": types.NeedLine,
     "justification": types.Justification,
     "score": types.Score,
+    "offeror": types.Offeror,
     "cost_share": types.CostShare,
     "usage": types.Usage,
     "reported_result": types.ReportedResult,

@@ -202,6 +202,14 @@ class Score:
 
 
 @dataclass(frozen=True)
+class Offeror:
+    """A provider whose proposal was opened, with its legal name as the evaluator was shown it."""
+
+    provider_id: UUID
+    legal_name: str
+
+
+@dataclass(frozen=True)
 class CostShare:
     """A member district's allocation on a contract and what it pays."""
 

@@ -341,7 +341,12 @@ class ProcurementUseCases(_Base):
         solicitation = self.get_solicitation(solicitation_id)
         if self.find_evaluation(solicitation.id, by.id) is not None:
             raise WrongState("you have already attested on this solicitation")
-        evaluation = Evaluation.attest(by, solicitation, statement)
+        # Empty until the closing opens the proposals; then their providers are the offerors.
+        opened = {p: self.get_proposal(p) for p in solicitation.opened_proposal_ids}
+        legal_names = {
+            p.provider_id: self.provider_legal_name(p.provider_id) for p in opened.values()
+        }
+        evaluation = Evaluation.attest(by, solicitation, opened, legal_names, statement)
         self.save(evaluation)
         return evaluation
 
@@ -448,11 +453,9 @@ class ProcurementUseCases(_Base):
             )
         if term_end <= term_start:
             raise invalid("term_end", "must be after term_start")
-        reasonableness = validation.required_text(
-            "price_reasonableness", price_reasonableness, max_length=5000
+        reasonableness = validation.statement(
+            "price_reasonableness", price_reasonableness, asks="say why the price is reasonable"
         )
-        if len(reasonableness) < 20:
-            raise invalid("price_reasonableness", "say why the price is reasonable (at least 20 characters)")
         note = Justification(NoncompetitiveCase.MICRO_PURCHASE, reasonableness)
         contract = Contract.award(
             by,

@@ -2,8 +2,9 @@
 
 One proposal per provider per solicitation (its id derives from both); it is revised or withdrawn
 only before the deadline, judged by the clock when the command runs (PRODUCT rule 4). An
-evaluator attests no conflict of interest before any proposal is visible or scored (rule 5), and
-scores only the published criteria (rule 6).
+evaluator attests no conflict of interest with the offerors once the closing has opened the
+proposals, before any is visible to it or scored (rule 5), and scores only the published criteria
+(rule 6).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from functools import singledispatchmethod
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -25,7 +26,7 @@ from events.solicitations import (
     ProposalSubmitted,
     ProposalWithdrawn,
 )
-from events.types import Pricing, Role, Score
+from events.types import Offeror, Pricing, Role, Score
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
@@ -224,11 +225,36 @@ class Evaluation(Aggregate):
         return uuid5(_EVALUATION_NAMESPACE, f"{solicitation_id}:{evaluator_id}")
 
     @classmethod
-    def attest(cls, by: Account, solicitation: Solicitation, statement: str) -> Evaluation:
+    def attest(
+        cls,
+        by: Account,
+        solicitation: Solicitation,
+        opened: Mapping[UUID, Proposal],
+        legal_names: Mapping[UUID, str],
+        statement: str,
+    ) -> Evaluation:
+        """Attest no conflict of interest with the offerors: once the closing has opened the
+        proposals (a conflict is with an offeror, unknown before), and before reading or scoring
+        any. ``opened`` holds at least the opened proposals by id, ``legal_names`` their
+        providers' legal names; the attestation records those offerors."""
         by.require_role(Role.EVALUATOR)
         if by.id not in solicitation.evaluator_ids:
             raise NotAllowed("only an evaluator named on this solicitation can evaluate it")
-        statement = validation.required_text("statement", statement, max_length=5000)
+        if solicitation.status is not SolicitationStatus.CLOSED:
+            raise WrongState(
+                "an evaluator attests once the solicitation is closed and its offerors are known; "
+                f"this solicitation is {solicitation.status.value}"
+            )
+        offerors = _offerors(solicitation, opened, legal_names)
+        if not offerors:
+            raise WrongState(
+                "no proposal was opened on this solicitation: there is no offeror to attest about"
+            )
+        statement = validation.statement(
+            "statement",
+            statement,
+            asks="state that you have no conflict of interest with the offerors",
+        )
         return cls._create(
             ConflictOfInterestAttested,
             id=cls.id_for(solicitation.id, by.id),
@@ -236,6 +262,7 @@ class Evaluation(Aggregate):
             solicitation_id=solicitation.id,
             evaluator_id=by.id,
             statement=statement,
+            offerors=offerors,
         )
 
     def score(
@@ -292,8 +319,25 @@ class Evaluation(Aggregate):
         self.solicitation_id = event.solicitation_id
         self.evaluator_id = event.evaluator_id
         self.statement = event.statement
+        # None on an attestation recorded before the offerors were (class version 1).
+        self.offerors: tuple[Offeror, ...] | None = (
+            None if event.offerors is None else tuple(event.offerors)
+        )
         self.scores: dict[UUID, tuple[Score, ...]] = {}
 
     @when.register
     def _(self, event: ProposalScored) -> None:
         self.scores[event.proposal_id] = tuple(event.scores)
+
+
+def _offerors(
+    solicitation: Solicitation, opened: Mapping[UUID, Proposal], legal_names: Mapping[UUID, str]
+) -> tuple[Offeror, ...]:
+    """The providers of the solicitation's opened proposals, by legal name."""
+    provider_ids = {opened[p].provider_id for p in solicitation.opened_proposal_ids}
+    return tuple(
+        sorted(
+            (Offeror(provider_id, legal_names[provider_id]) for provider_id in provider_ids),
+            key=lambda offeror: (offeror.legal_name, str(offeror.provider_id)),
+        )
+    )

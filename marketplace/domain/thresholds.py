@@ -103,11 +103,9 @@ def check_justification(
     if justification.case not in allowed:
         names = ", ".join(sorted(c.value for c in allowed))
         raise invalid("justification.case", f"must be one of the allowed cases: {names}")
-    explanation = validation.required_text(
-        "justification.explanation", justification.explanation, max_length=5000
+    explanation = validation.statement(
+        "justification.explanation", justification.explanation, asks="must state the facts"
     )
-    if len(explanation) < 20:
-        raise invalid("justification.explanation", "must state the facts (at least 20 characters)")
     return Justification(case=justification.case, explanation=explanation)
 
 

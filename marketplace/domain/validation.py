@@ -49,6 +49,20 @@ def required_text(field: str, value: str | None, *, max_length: int) -> str:
     return checked
 
 
+MIN_STATEMENT_LENGTH = 20
+"""A recorded statement (a justification's facts, a price reasonableness note, a conflict of
+interest attestation) is what an auditor reads later: "ok" or "none" says nothing."""
+
+
+def statement(field: str, value: str | None, *, asks: str, max_length: int = 5000) -> str:
+    """Required text of at least ``MIN_STATEMENT_LENGTH`` characters; ``asks`` says what it must
+    say, for the refusal."""
+    checked = required_text(field, value, max_length=max_length)
+    if len(checked) < MIN_STATEMENT_LENGTH:
+        raise invalid(field, f"{asks} (at least {MIN_STATEMENT_LENGTH} characters)")
+    return checked
+
+
 def url(field: str, value: str | None) -> str | None:
     if value is None or not value.strip():
         return None

@@ -169,6 +169,7 @@ def evaluation_view(evaluation: Evaluation) -> dict[str, Any]:
         "solicitation_id": str(evaluation.solicitation_id),
         "evaluator_id": str(evaluation.evaluator_id),
         "statement": evaluation.statement,
+        "offerors": None if evaluation.offerors is None else to_plain(list(evaluation.offerors)),
         "scores": {str(p): to_plain(list(s)) for p, s in evaluation.scores.items()},
         "version": evaluation.version,
     }

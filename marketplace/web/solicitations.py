@@ -225,7 +225,8 @@ class Attestation(MethodView):
     @blp.response(201, EvaluationSchema)
     @command(201, render=evaluation_view)
     def post(self, data: dict[str, Any], solicitation_id: UUID) -> Any:
-        """Attest no conflict of interest (a named evaluator) before seeing or scoring proposals."""
+        """Attest no conflict of interest with the offerors (a named evaluator): once the
+        solicitation is closed, before seeing or scoring proposals. Records the offerors."""
         return evaluation_view(marketplace().attest(require_account(), solicitation_id, data["statement"]))
 
 

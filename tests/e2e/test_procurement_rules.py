@@ -369,9 +369,10 @@ def test_a_request_for_quotes_raised_above_the_simplified_threshold_must_drop_it
 
 @pytest.fixture
 def sealed(market: Market) -> tuple[dict[str, Any], list[dict[str, Any]], Caller]:
-    """A published competitive solicitation with an attested evaluator and two proposals."""
+    """A published competitive solicitation with a named evaluator and two proposals (the
+    evaluator cannot attest yet: that waits for the closing, when the offerors are known)."""
     solicitation = market.open()
-    evaluator = market.evaluator(solicitation["id"])
+    evaluator = market.evaluator(solicitation["id"], attest=False)
     proposals = [market.propose(solicitation["id"], bidder) for bidder in market.bidders[:2]]
     return solicitation, proposals, evaluator
 
@@ -568,6 +569,66 @@ def test_an_evaluator_not_named_on_the_solicitation_cannot_attest(
     me = ok(stranger.get("/api/v1/accounts/me"))
     ok(market.lead.post(f"/api/v1/solicitations/{sid}/evaluators", json={"account_id": me["id"]}))
     assert market.attest(stranger, sid)["version"] == 1
+
+
+def _attest(evaluator: Caller, solicitation_id: str, statement: str) -> Any:
+    return evaluator.post(
+        f"/api/v1/solicitations/{solicitation_id}/evaluation/attestation",
+        json={"statement": statement},
+    )
+
+
+def test_an_evaluator_cannot_attest_before_the_closing_and_nothing_is_recorded(
+    market: Market,
+) -> None:
+    solicitation = market.open()
+    sid = solicitation["id"]
+    evaluator = market.evaluator(sid, attest=False)
+    proposals = [market.propose(sid, bidder) for bidder in market.bidders[:2]]
+    statement = "I have no financial or personal interest in any offeror."
+    before = market.get(sid)["version"]
+
+    body = refused(_attest(evaluator, sid, statement), 409)
+    assert "published" in body["message"], body
+    # Past the deadline the offerors are still unknown until the scheduler records the closing.
+    market.pass_deadline(sid)
+    body = refused(_attest(evaluator, sid, statement), 409)
+    assert "published" in body["message"], body
+
+    assert market.get(sid)["version"] == before
+    market.close(sid)
+    refused(evaluator.get(f"/api/v1/solicitations/{sid}/proposals"), 403)  # no attestation held
+    refused(evaluator.get(f"/api/v1/proposals/{proposals[0]['id']}"), 404)
+    assert market.attest(evaluator, sid)["version"] == 1
+
+
+@pytest.mark.parametrize("statement", ["x", "No conflict.", "   none              "])
+def test_an_attestation_too_short_to_state_anything_is_refused_naming_statement(
+    market: Market, closed: tuple[dict[str, Any], list[dict[str, Any]]], statement: str
+) -> None:
+    solicitation, proposals = closed
+    sid = solicitation["id"]
+    evaluator = market.evaluator(sid, attest=False)
+
+    refused(_attest(evaluator, sid, statement), 422, "statement")
+
+    refused(evaluator.get(f"/api/v1/proposals/{proposals[0]['id']}"), 404)
+    assert market.attest(evaluator, sid)["version"] == 1
+
+
+def test_an_attestation_after_the_closing_records_the_offerors_it_was_made_against(
+    market: Market, closed: tuple[dict[str, Any], list[dict[str, Any]]]
+) -> None:
+    solicitation, _ = closed
+    evaluator = market.evaluator(solicitation["id"], attest=False)
+
+    attested = market.attest(evaluator, solicitation["id"])
+
+    assert attested["offerors"] == [
+        {"provider_id": bidder.provider_id, "legal_name": f"Math Provider {n}"}
+        for n, bidder in enumerate(market.bidders[:2])
+    ]
+    assert attested["statement"] == "I have no financial or personal interest in any offeror."
 
 
 # Rule 6: scores only against the published criteria; the ranking is the weighted total -------

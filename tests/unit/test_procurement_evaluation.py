@@ -1,16 +1,20 @@
-"""PRODUCT rules 5 and 6: an evaluator attests no conflict of interest before scoring; scores only
-against the published criteria; the ranking is the weighted total (averaged over evaluators),
-or, for sealed bids and requests for quotes, the lowest unit price at the tier the pooled seats
-reach."""
+"""PRODUCT rules 5 and 6: an evaluator attests no conflict of interest with the offerors, once the
+closing has opened the proposals and before scoring; scores only against the published criteria;
+the ranking is the weighted total (averaged over evaluators), or, for sealed bids and requests for
+quotes, the lowest unit price at the tier the pooled seats reach."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
-from events.types import ProcurementMethod, Score
+from events.solicitations import ConflictOfInterestAttested
+from events.types import Offeror, ProcurementMethod, Score
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState
 from marketplace.domain.proposals import Proposal
 from marketplace.domain.solicitations import Solicitation, SolicitationStatus
@@ -79,6 +83,122 @@ def test_an_evaluator_not_named_on_the_solicitation_cannot_attest(
     coop.app.name_evaluator(coop.lead, solicitation.id, stranger.id)
     evaluation = coop.app.attest(stranger, solicitation.id, "I have no conflict of interest.")
     assert evaluation.evaluator_id == stranger.id
+
+
+def _draft_with_evaluator(coop: Cooperative) -> Solicitation:
+    draft = coop.draft()
+    coop.app.name_evaluator(coop.lead, draft.id, coop.evaluators[0].id)
+    return coop.app.get_solicitation(draft.id)
+
+
+def _published_with_a_proposal(coop: Cooperative) -> Solicitation:
+    solicitation = coop.published()
+    coop.submit(0, solicitation)
+    return solicitation
+
+
+def _past_the_deadline_not_yet_closed(coop: Cooperative) -> Solicitation:
+    solicitation = _published_with_a_proposal(coop)
+    coop.pass_deadline(solicitation)
+    return solicitation
+
+
+def _evaluated_by_price(coop: Cooperative) -> Solicitation:
+    solicitation, _ = coop.closed_with(
+        TIERED_PRICES[:2], method=ProcurementMethod.SEALED_BIDS, criteria=()
+    )
+    return coop.app.complete_evaluation(coop.lead, solicitation.id)
+
+
+@pytest.mark.parametrize(
+    ("stage", "status"),
+    [
+        (_draft_with_evaluator, "draft"),
+        (_published_with_a_proposal, "published"),
+        (_past_the_deadline_not_yet_closed, "published"),
+        (_evaluated_by_price, "evaluated"),
+    ],
+)
+def test_an_evaluator_attests_only_while_the_solicitation_is_closed(
+    coop: Cooperative, stage: Callable[[Cooperative], Solicitation], status: str
+) -> None:
+    solicitation = stage(coop)
+    evaluator = coop.evaluators[0]
+
+    with refused(WrongState, coop.app, solicitation) as refusal:
+        coop.app.attest(evaluator, solicitation.id, "I have no conflict of interest.")
+    assert refusal.value.message.endswith(f"this solicitation is {status}")
+    assert coop.app.find_evaluation(solicitation.id, evaluator.id) is None
+
+
+def test_a_closing_that_opened_no_proposal_leaves_no_offeror_to_attest_about(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.close(coop.published(), [])
+
+    with refused(WrongState, coop.app, solicitation) as refusal:
+        coop.app.attest(coop.evaluators[0], solicitation.id, "I have no conflict of interest.")
+    assert "no offeror" in refusal.value.message
+
+
+@pytest.mark.parametrize(
+    "statement", ["x", "No conflict.", "None whatsoever.   ", "1234567890123456789"]
+)
+def test_a_statement_under_20_characters_is_refused_naming_statement(
+    coop: Cooperative, closed: tuple[Solicitation, list[Proposal]], statement: str
+) -> None:
+    solicitation, _ = closed
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.attest(coop.evaluators[0], solicitation.id, statement)
+    assert set(refusal.value.fields) == {"statement"}
+    assert "at least 20 characters" in refusal.value.fields["statement"][0]
+
+    evaluation = coop.app.attest(coop.evaluators[0], solicitation.id, "12345678901234567890")
+    assert evaluation.statement == "12345678901234567890"
+
+
+def test_the_attestation_records_the_offerors_of_the_opened_proposals_by_legal_name(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.published()
+    kept = [coop.submit(2, solicitation), coop.submit(0, solicitation)]
+    withdrawn = coop.submit(1, solicitation)
+    coop.app.withdraw_proposal(coop.providers[1], withdrawn.id, "Capacity")
+    coop.close(solicitation, [*kept, withdrawn])
+
+    evaluation = coop.app.attest(coop.evaluators[0], solicitation.id, "No interest in any offeror.")
+
+    expected = (
+        Offeror(coop.provider_id(0), "Provider 0"),
+        Offeror(coop.provider_id(2), "Provider 2"),
+    )
+    assert evaluation.offerors == expected
+    reloaded = coop.app.find_evaluation(solicitation.id, coop.evaluators[0].id)
+    assert reloaded is not None and reloaded.offerors == expected
+
+
+def test_a_version_1_attestation_reads_back_with_its_offerors_unrecorded(
+    coop: Cooperative, closed: tuple[Solicitation, list[Proposal]]
+) -> None:
+    solicitation, _ = closed
+    evaluation = coop.app.attest(coop.evaluators[0], solicitation.id, "No interest in any offeror.")
+    mapper = coop.app.mapper
+    stored = mapper.to_stored_event(next(iter(coop.app.events.get(evaluation.id))))
+    state = json.loads(stored.state.decode())
+    assert state.pop("class_version") == 2
+    del state["offerors"]  # as version 1 wrote it
+    old = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=json.dumps(state).encode(),
+    )
+
+    event = mapper.to_domain_event(old)
+
+    assert isinstance(event, ConflictOfInterestAttested) and event.offerors is None
+    assert event.statement == "No interest in any offeror."
 
 
 # Rule 6: only the published criteria -------------------------------------------------------------

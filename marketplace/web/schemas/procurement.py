@@ -338,7 +338,10 @@ class AttestationInSchema(Schema):
     statement = fields.String(
         required=True,
         validate=TEXT,
-        metadata={"example": "I have no financial or personal interest in any offeror."},
+        metadata={
+            "description": "at least 20 characters",
+            "example": "I have no financial or personal interest in any offeror.",
+        },
     )
 
 
@@ -357,11 +360,25 @@ class ScoringInSchema(Schema):
     comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
 
 
+class OfferorSchema(Schema):
+    provider_id = fields.String(required=True)
+    legal_name = fields.String(required=True)
+
+
 class EvaluationSchema(Schema):
     id = fields.String(required=True)
     solicitation_id = fields.String(required=True)
     evaluator_id = fields.String(required=True)
     statement = fields.String(required=True)
+    offerors = fields.List(
+        fields.Nested(OfferorSchema),
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "the providers of the opened proposals the evaluator attested about "
+            "(null on an attestation recorded before offerors were)"
+        },
+    )
     scores = fields.Dict(required=True)
     version = fields.Integer(required=True)
 
