@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from events.types import Contact, OrganizationIdentifier, Role
 from marketplace.domain.accounts import Account, Credential, require_credential_manager
 from marketplace.domain.districts import District
-from marketplace.domain.errors import NotAllowed, NotFound, StaleVersion
+from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
 from marketplace.domain.offerings import Offering
 from marketplace.domain.providers import Provider
 
@@ -100,6 +100,15 @@ class CatalogUseCases(_Base):
         website: str | None,
         contact: Contact,
     ) -> Provider:
+        by.require_role(Role.PROVIDER)  # another role is told so, not that the provider exists
+        if self.load_optional(Provider.id_for(identifier)) is not None:
+            scheme, number = identifier.scheme.strip(), identifier.id.strip()
+            raise InvalidValue(
+                f"provider {scheme} {number} is already registered",
+                {"identifier": ["already registered"]},
+            )
+        # Two registrations racing past this check collide on the derived id: one is saved, the
+        # other fails as a concurrent write (409).
         provider = Provider.register(by, legal_name, identifier, website, contact)
         self.save(provider, by)
         return provider

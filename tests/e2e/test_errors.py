@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from marketplace.domain.validation import CONTROL_CHARACTERS_MESSAGE, SURROGATES_MESSAGE
-from tests.conftest import complete_offering
+from tests.conftest import PROVIDER_BODY, complete_offering
 
 OFFERINGS = "/api/v1/offerings"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -385,6 +385,50 @@ def test_a_volume_tier_priced_above_the_list_price_is_refused_naming_the_tier(
     errors = assert_envelope(response, 422)["errors"]["json"]
     assert "pricing.volume_tiers.0.unit_price" in errors
     assert_no_offerings_written(caller, provider_id)
+
+
+# Providers --------------------------------------------------------------------------------------
+
+
+def _register_provider(caller: Any, ein: str) -> Any:
+    body = {**PROVIDER_BODY, "identifier": {"scheme": "us-ein", "id": f" {ein} "}}
+    return caller.post("/api/v1/providers", json=body)
+
+
+def _providers_with(anonymous: Any, ein: str) -> list[dict[str, Any]]:
+    listed = anonymous.get("/api/v1/providers", query_string={"q": ein})
+    assert listed.status_code == 200, listed.get_json()
+    return listed.get_json()["items"]
+
+
+def test_an_identifier_already_registered_is_refused_naming_it_and_nothing_is_written(
+    make_provider: Any, make_account: Any, anonymous: Any
+) -> None:
+    first, provider_id = make_provider(ein="84-7654321")
+    second = make_account("provider")
+
+    body = assert_envelope(_register_provider(second, "84-7654321"), 422)
+
+    assert set(body["errors"]["json"]) == {"identifier"}
+    assert "84-7654321 is already registered" in body["message"]
+    assert second.get("/api/v1/accounts/me").get_json()["organization_id"] is None
+    assert [p["id"] for p in _providers_with(anonymous.sees(first), "84-7654321")] == [
+        provider_id
+    ]
+
+
+def test_two_registrations_of_one_identifier_racing_save_one_and_the_other_is_a_conflict(
+    make_account: Any, anonymous: Any, services: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_account("provider"), make_account("provider")
+    # Both requests pass the registered-already check before either is saved.
+    monkeypatch.setattr(services.app, "load_optional", lambda _id: None)
+
+    assert _register_provider(first, "84-7654322").status_code == 201
+    assert_envelope(_register_provider(second, "84-7654322"), 409)
+
+    assert second.get("/api/v1/accounts/me").get_json()["organization_id"] is None
+    assert len(_providers_with(anonymous.sees(first), "84-7654322")) == 1
 
 
 # Documentation ----------------------------------------------------------------------------------

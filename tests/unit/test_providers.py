@@ -8,7 +8,9 @@ from events.types import Contact, OrganizationIdentifier, Role
 from marketplace.domain.accounts import Account
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState
 from marketplace.domain.providers import Provider
+from tests.unit.conftest import FixedClock
 from tests.unit.factories import CONTACT
+from tests.unit.procurement_factories import in_memory_marketplace, refused
 
 EIN = OrganizationIdentifier(scheme="US-EIN", id="84-1234567")
 
@@ -145,3 +147,20 @@ def test_only_the_registration_sets_a_providers_legal_name() -> None:
     handled = set(Provider.__dict__["when"].dispatcher.registry) - {object, MarketplaceEvent}
     assert handled == {ProviderRegistered, ProviderPrivacyAgreementRecorded}
     assert "legal_name" not in ProviderPrivacyAgreementRecorded.__annotations__
+
+
+def test_an_identifier_already_registered_is_refused_naming_it_and_nothing_is_recorded(
+    fixed_clock: FixedClock,
+) -> None:
+    market = in_memory_marketplace()
+    first, _ = market.open_account(None, Role.PROVIDER, "First")
+    market.register_provider(first, "Prairie Learning", EIN, None, CONTACT)
+    second, _ = market.open_account(None, Role.PROVIDER, "Second")
+    again = OrganizationIdentifier(scheme=" us-ein", id="84-1234567 ")
+
+    with refused(InvalidValue, market, second) as refusal:
+        market.register_provider(second, "Prairie Again", again, None, CONTACT)
+
+    assert set(refusal.value.fields) == {"identifier"}
+    assert "US-EIN 84-1234567" in refusal.value.message.upper()
+    assert second.organization_id is None
