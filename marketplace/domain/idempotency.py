@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 from events import MarketplaceEvent
 from events.idempotency import RequestReceived
 from marketplace.domain import validation
-from marketplace.domain.errors import IdempotencyKeyReused
+from marketplace.domain.errors import IdempotencyKeyReused, InvalidValue
 
 _RECEIPT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:marketplace:idempotency-receipt")
 
@@ -27,6 +27,18 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
+
+
+KEY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def checked_key(key: str) -> str:
+    """The key trimmed, or refused naming the header it came in (not a body field)."""
+    try:
+        return validation.required_text(KEY_HEADER, key, max_length=MAX_KEY_LENGTH)
+    except InvalidValue as error:
+        raise InvalidValue(error.message, error.fields, location="headers") from None
 
 
 class IdempotencyReceipt(Aggregate):
@@ -48,7 +60,7 @@ class IdempotencyReceipt(Aggregate):
         resource_id: UUID | None,
         resource_version: int | None,
     ) -> IdempotencyReceipt:
-        key = validation.required_text("Idempotency-Key", key, max_length=255)
+        key = checked_key(key)
         return cls._create(
             RequestReceived,
             id=cls.id_for(actor, key),

@@ -18,7 +18,12 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from marketplace.application import PendingReceipt, command_context
 from marketplace.domain.errors import InvalidValue, NotFound
-from marketplace.domain.idempotency import IdempotencyReceipt, request_fingerprint
+from marketplace.domain.idempotency import (
+    KEY_HEADER,
+    IdempotencyReceipt,
+    checked_key,
+    request_fingerprint,
+)
 from marketplace.web.auth import require_account
 from marketplace.web.services import marketplace, services
 from projections.runner import RETRY_MAX_S, Failing
@@ -34,15 +39,14 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = request.headers.get("Idempotency-Key")
-            if key is not None:
-                key = key.strip()  # the receipt is stored under the trimmed key
-            if key is None:
+            raw_key = request.headers.get(KEY_HEADER)
+            if raw_key is None:
                 with command_context() as context:
                     result = view(*args, **kwargs)
                 g.log_position = context.position
                 return result
             account = require_account()
+            key = checked_key(raw_key)  # before the view; the receipt is stored under this key
             actor = str(account.id)
             fingerprint = request_fingerprint(request.method, request.path, request.get_data())
             receipt = marketplace().find_receipt(actor, key)

@@ -337,6 +337,20 @@ def test_a_malformed_if_match_is_refused_naming_the_header(provider: Any) -> Non
     assert read(caller, offering) == offering
 
 
+@pytest.mark.parametrize("key", ["   ", "k" * 256], ids=["blank", "over 255 characters"])
+def test_a_blank_or_too_long_idempotency_key_is_refused_naming_the_header(
+    provider: Any, key: str
+) -> None:
+    caller, provider_id = provider
+
+    response = caller.post(OFFERINGS, json=complete_offering(), headers={"Idempotency-Key": key})
+
+    body = assert_envelope(response, 422)
+    assert set(body["errors"]) == {"headers"}
+    assert set(body["errors"]["headers"]) == {"Idempotency-Key"}
+    assert_no_offerings_written(caller, provider_id)
+
+
 # State ------------------------------------------------------------------------------------------
 
 

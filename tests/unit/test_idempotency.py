@@ -40,11 +40,17 @@ def test_a_receipt_is_recorded_under_the_id_for_its_actor_and_key() -> None:
     assert (receipt.key, receipt.fingerprint, receipt.status) == ("key-1", FINGERPRINT, 201)
 
 
-def test_a_blank_key_is_refused() -> None:
+@pytest.mark.parametrize("key", ["  ", "k" * 256], ids=["blank", "over 255 characters"])
+def test_a_blank_or_too_long_key_is_refused_naming_the_header(key: str) -> None:
     with pytest.raises(InvalidValue) as refused:
-        record(key="  ")
+        record(key=key)
 
     assert set(refused.value.fields) == {"Idempotency-Key"}
+    assert refused.value.location == "headers"
+
+
+def test_a_key_of_255_characters_is_accepted_trimmed() -> None:
+    assert record(key=f" {'k' * 255} ").key == "k" * 255
 
 
 def test_the_same_request_again_passes_the_check() -> None:
