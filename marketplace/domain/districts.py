@@ -133,7 +133,7 @@ class Consortium(Aggregate):
             lead_district_id=lead.id,
         )
         if local_thresholds is not None:
-            consortium.set_thresholds(by, local_thresholds)
+            consortium.set_thresholds(by, local_thresholds, within="local_thresholds")
         return consortium
 
     def require_lead_buyer(self, by: Account) -> None:
@@ -167,11 +167,13 @@ class Consortium(Aggregate):
             raise WrongState("the lead district cannot leave its consortium")
         self.trigger_event(ConsortiumMemberLeft, actor=str(by.id), district_id=district_id)
 
-    def set_thresholds(self, by: Account, thresholds: Thresholds) -> None:
+    def set_thresholds(
+        self, by: Account, thresholds: Thresholds, within: str | None = None
+    ) -> None:
+        """``within``: the field holding the thresholds, if not the request itself."""
         self.require_lead_buyer(by)
-        self.trigger_event(
-            ConsortiumThresholdsSet, actor=str(by.id), thresholds=check_local_thresholds(thresholds)
-        )
+        checked = check_local_thresholds(thresholds, within)
+        self.trigger_event(ConsortiumThresholdsSet, actor=str(by.id), thresholds=checked)
 
     def thresholds_on(self, day: date) -> Thresholds:
         return thresholds_on(day, self.local_thresholds)

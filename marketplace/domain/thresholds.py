@@ -46,7 +46,7 @@ def thresholds_on(on: date, local_schedule: Iterable[Thresholds] = ()) -> Thresh
     """The thresholds in force on a day: federal, lowered where a local value is stricter."""
     federal = in_force(FEDERAL_THRESHOLDS, on)
     if federal is None:
-        raise invalid("date", f"no purchase thresholds are recorded for {on.isoformat()}")
+        raise invalid("on", f"no purchase thresholds are recorded for {on.isoformat()}")
     local = in_force(local_schedule, on)
     if local is None:
         return federal
@@ -109,22 +109,34 @@ def check_justification(
     return Justification(case=justification.case, explanation=explanation)
 
 
-def check_local_thresholds(thresholds: Thresholds) -> Thresholds:
-    """Local thresholds must be positive, ordered, and no looser than federal ones that day."""
-    if thresholds.micro_purchase <= 0 or thresholds.simplified_acquisition <= 0:
-        raise invalid("thresholds", "must be positive amounts")
+def check_local_thresholds(thresholds: Thresholds, within: str | None = None) -> Thresholds:
+    """Local thresholds must be positive, ordered, and no looser than federal ones that day.
+
+    ``within``: the field holding them, when they are not the request itself
+    (``local_thresholds`` of a new consortium)."""
+
+    def field(name: str) -> str:
+        return f"{within}.{name}" if within else name
+
+    amounts = {
+        field("micro_purchase"): thresholds.micro_purchase,
+        field("simplified_acquisition"): thresholds.simplified_acquisition,
+    }
+    not_positive = {name: ["must be a positive amount"] for name, v in amounts.items() if v <= 0}
+    if not_positive:
+        raise InvalidValue("local thresholds must be positive amounts", not_positive)
     if thresholds.micro_purchase >= thresholds.simplified_acquisition:
-        raise invalid("thresholds.micro_purchase", "must be below the simplified acquisition threshold")
+        raise invalid(field("micro_purchase"), "must be below the simplified acquisition threshold")
     federal = in_force(FEDERAL_THRESHOLDS, thresholds.effective_from)
     if federal is None:
-        raise invalid("thresholds.effective_from", "is before any federal threshold on record")
+        raise invalid(field("effective_from"), "is before any federal threshold on record")
     problems: dict[str, list[str]] = {}
     if thresholds.micro_purchase > federal.micro_purchase:
-        problems["thresholds.micro_purchase"] = [
+        problems[field("micro_purchase")] = [
             f"must not exceed the federal {federal.micro_purchase} in force on that date"
         ]
     if thresholds.simplified_acquisition > federal.simplified_acquisition:
-        problems["thresholds.simplified_acquisition"] = [
+        problems[field("simplified_acquisition")] = [
             f"must not exceed the federal {federal.simplified_acquisition} in force on that date"
         ]
     if problems:

@@ -164,6 +164,6 @@ class ThresholdsInForce(MethodView):
         try:
             found = consortium.thresholds_on(day) if consortium else thresholds_on(day)
         except InvalidValue as error:
-            raise InvalidValue(error.message, {"on": list(error.fields.values())[0]}, location="query") from None
+            raise InvalidValue(error.message, error.fields, location="query") from None
         return to_plain(found)
 

@@ -161,10 +161,36 @@ def test_local_thresholds_looser_than_the_federal_ones_are_refused(market: Marke
         "simplified_acquisition": "400000.00",
     }
     response = lead.post(f"/api/v1/consortia/{consortium_id}/thresholds", json=looser)
-    refused(response, 422, "thresholds.micro_purchase", "thresholds.simplified_acquisition")
+    body = refused(response, 422)
+    assert set(body["errors"]["json"]) == {"micro_purchase", "simplified_acquisition"}
     after = ok(lead.get(f"/api/v1/consortia/{consortium_id}"))
     assert after["version"] == before["version"] and after["local_thresholds"] == []
     assert Decimal(after["thresholds_today"]["micro_purchase"]) == 15000
+
+
+def test_a_consortium_formed_with_looser_local_thresholds_is_refused_naming_the_field(
+    market: Market,
+) -> None:
+    buyer, district = market.outsider()
+    looser = {
+        "effective_from": "2026-11-01",
+        "micro_purchase": "15000.01",
+        "simplified_acquisition": "350000.00",
+    }
+    body = {"name": "Loose", "lead_district_id": district["id"], "local_thresholds": looser}
+    response = buyer.post("/api/v1/consortia", json=body)
+    refused(response, 422)
+    assert error_fields(response) == {"local_thresholds.micro_purchase"}
+    listed = ok(buyer.get("/api/v1/consortia", query_string={"district_id": district["id"]}))
+    assert listed["items"] == []
+
+
+def test_thresholds_asked_for_a_day_before_any_on_record_are_refused_naming_on(
+    anonymous: Caller,
+) -> None:
+    body = refused(anonymous.get("/api/v1/thresholds?on=1900-01-01"), 422)
+    assert set(body["errors"]) == {"query"} and set(body["errors"]["query"]) == {"on"}
+    assert body["message"].startswith("on: ")
 
 
 def test_only_the_leads_buyer_sets_local_thresholds(market: Market) -> None:
