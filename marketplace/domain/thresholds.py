@@ -110,7 +110,8 @@ def check_justification(
 
 
 def check_local_thresholds(thresholds: Thresholds, within: str | None = None) -> Thresholds:
-    """Local thresholds must be positive, ordered, and no looser than federal ones that day.
+    """Local thresholds must be positive amounts in whole cents, ordered, and no looser than
+    federal ones that day.
 
     ``within``: the field holding them, when they are not the request itself
     (``local_thresholds`` of a new consortium)."""
@@ -122,9 +123,21 @@ def check_local_thresholds(thresholds: Thresholds, within: str | None = None) ->
         field("micro_purchase"): thresholds.micro_purchase,
         field("simplified_acquisition"): thresholds.simplified_acquisition,
     }
-    not_positive = {name: ["must be a positive amount"] for name, v in amounts.items() if v <= 0}
+    not_positive = {
+        name: ["must be a positive amount"]
+        for name, amount in amounts.items()
+        if not amount.is_finite() or amount <= 0
+    }
     if not_positive:
         raise InvalidValue("local thresholds must be positive amounts", not_positive)
+    not_cents = {
+        name: ["must be in whole cents (at most two decimal places)"]
+        for name, amount in amounts.items()
+        if amount.as_tuple().exponent < -2  # type: ignore[operator]
+    }
+    if not_cents:
+        message = f"{', '.join(not_cents)}: must be in whole cents (at most two decimal places)"
+        raise InvalidValue(message, not_cents)
     if thresholds.micro_purchase >= thresholds.simplified_acquisition:
         raise invalid(field("micro_purchase"), "must be below the simplified acquisition threshold")
     federal = in_force(FEDERAL_THRESHOLDS, thresholds.effective_from)

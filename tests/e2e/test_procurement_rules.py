@@ -168,6 +168,22 @@ def test_local_thresholds_looser_than_the_federal_ones_are_refused(market: Marke
     assert Decimal(after["thresholds_today"]["micro_purchase"]) == 15000
 
 
+def test_local_thresholds_in_fractions_of_a_cent_are_refused_naming_the_field(
+    market: Market,
+) -> None:
+    lead, path = market.lead, f"/api/v1/consortia/{market.consortium.id}"
+    before = ok(lead.get(path))
+    fractional = {
+        "effective_from": "2026-11-01",
+        "micro_purchase": "5000.005",
+        "simplified_acquisition": "100000.00",
+    }
+    body = refused(lead.post(f"{path}/thresholds", json=fractional), 422)
+    assert set(body["errors"]["json"]) == {"micro_purchase"}
+    after = ok(lead.get(path))
+    assert after["version"] == before["version"] and after["local_thresholds"] == []
+
+
 def test_a_consortium_formed_with_looser_local_thresholds_is_refused_naming_the_field(
     market: Market,
 ) -> None:

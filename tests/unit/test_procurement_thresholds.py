@@ -179,6 +179,25 @@ def test_local_thresholds_looser_than_federal_ones_are_refused_naming_each(
     assert consortium.thresholds_on(NOW.date()).simplified_acquisition == usd("300000")
 
 
+@pytest.mark.parametrize(
+    ("micro", "simplified", "field"),
+    [("5000.005", "100000", "micro_purchase"), ("5000", "100000.001", "simplified_acquisition")],
+)
+def test_local_thresholds_in_fractions_of_a_cent_are_refused_naming_the_field(
+    coop: Cooperative, micro: str, simplified: str, field: str
+) -> None:
+    fractional = Thresholds(date(2025, 10, 1), usd(micro), usd(simplified))
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.set_consortium_thresholds(coop.lead, coop.consortium_id, fractional)
+    assert set(refusal.value.fields) == {field}
+    assert "whole cents" in refusal.value.message
+
+    in_cents = Thresholds(date(2025, 10, 1), usd("5000.01"), usd("100000.99"))
+    consortium = coop.app.set_consortium_thresholds(coop.lead, coop.consortium_id, in_cents)
+    assert consortium.local_thresholds == [in_cents]
+
+
 def test_local_thresholds_are_judged_against_the_federal_ones_of_their_effective_date(
     coop: Cooperative,
 ) -> None:
