@@ -337,6 +337,12 @@ class ProcurementUseCases(_Base):
             by, self.get_consortium(solicitation.consortium_id), attested, _now()
         )
 
+    def require_may_read_proposals(self, by: Account | None, solicitation: Solicitation) -> None:
+        attested = by is not None and self.find_evaluation(solicitation.id, by.id) is not None
+        solicitation.require_may_read_proposals(
+            by, self.get_consortium(solicitation.consortium_id), attested, _now()
+        )
+
     def attest(self, by: Account, solicitation_id: UUID, statement: str) -> Evaluation:
         solicitation = self.get_solicitation(solicitation_id)
         if self.find_evaluation(solicitation.id, by.id) is not None:

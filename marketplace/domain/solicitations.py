@@ -61,7 +61,13 @@ from events.types import (
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.districts import Consortium
-from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
+from marketplace.domain.errors import (
+    AuthenticationRequired,
+    InvalidValue,
+    NotAllowed,
+    WrongState,
+    invalid,
+)
 from marketplace.domain.pricing import is_per_seat, require_one_seat_unit
 from marketplace.domain.thresholds import (
     MIN_QUOTES,
@@ -346,6 +352,25 @@ class Solicitation(Aggregate):
         if consortium.is_lead_buyer(account):
             return True
         return account.role is Role.EVALUATOR and account.id in self.evaluator_ids and attested
+
+    def require_may_read_proposals(
+        self, account: Account | None, consortium: Consortium, attested: bool, now: datetime
+    ) -> None:
+        """Refuse, saying why, whoever ``may_read_proposals`` would not let read them."""
+        if account is None:
+            raise AuthenticationRequired(
+                "reading proposals needs an account: send 'Authorization: Bearer <token>'"
+            )
+        if not self.is_past_deadline(now):
+            raise NotAllowed(
+                "proposals are sealed until the deadline: nobody reads them before it, "
+                "the lead's buyers included"
+            )
+        if not self.may_read_proposals(account, consortium, attested, now):
+            raise NotAllowed(
+                "after the deadline only the lead district's buyers and named evaluators who "
+                "attested no conflict of interest read the proposals"
+            )
 
     # Evaluation -------------------------------------------------------------------------------
 

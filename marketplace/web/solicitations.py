@@ -6,7 +6,6 @@ from uuid import UUID
 from flask.views import MethodView
 
 import events
-from marketplace.domain.errors import NotAllowed
 from marketplace.domain.solicitations import AwardDecision, Solicitation
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
@@ -209,12 +208,9 @@ class SolicitationProposals(MethodView):
         """The opened proposals: after the deadline, to the lead's buyers and to named evaluators
         who attested no conflict of interest. Before it, refused to everyone."""
         app = marketplace()
+        account = require_account()
         solicitation = _visible(solicitation_id)
-        if not app.may_read_proposals(current_account(), solicitation):
-            raise NotAllowed(
-                "proposals are sealed until the deadline, then open to the lead's buyers and to "
-                "named evaluators who attested no conflict of interest"
-            )
+        app.require_may_read_proposals(account, solicitation)
         items = [proposal_view(app.get_proposal(p)) for p in solicitation.opened_proposal_ids]
         return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
 

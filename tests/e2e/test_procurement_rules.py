@@ -474,6 +474,30 @@ def test_after_the_deadline_and_the_closing_the_lead_sees_the_opened_proposals(
     )
 
 
+def test_listing_the_proposals_without_a_token_needs_authentication_even_after_the_deadline(
+    market: Market, sealed: tuple[dict[str, Any], list[dict[str, Any]], Caller]
+) -> None:
+    solicitation, _, _ = sealed
+    path = f"/api/v1/solicitations/{solicitation['id']}/proposals"
+    refused(market.anonymous.get(path), 401)
+    market.close(solicitation["id"])
+    response = market.anonymous.get(path)
+    refused(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_after_the_deadline_a_refusal_to_list_the_proposals_says_who_may_read_them(
+    market: Market, sealed: tuple[dict[str, Any], list[dict[str, Any]], Caller]
+) -> None:
+    solicitation, _, _ = sealed
+    path = f"/api/v1/solicitations/{solicitation['id']}/proposals"
+    assert "sealed until the deadline" in refused(market.lead.get(path), 403)["message"]
+    market.close(solicitation["id"])
+    body = refused(market.consortium.buyers[1].get(path), 403)
+    assert "sealed" not in body["message"]
+    assert "after the deadline only the lead" in body["message"]
+
+
 def test_after_the_deadline_a_named_evaluator_who_has_not_attested_cannot_see_the_proposals(
     market: Market, sealed: tuple[dict[str, Any], list[dict[str, Any]], Caller]
 ) -> None:

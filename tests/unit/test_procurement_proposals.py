@@ -12,7 +12,13 @@ import pytest
 
 from events.types import ProcurementMethod
 from marketplace.domain.districts import Consortium
-from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, WrongState
+from marketplace.domain.errors import (
+    AuthenticationRequired,
+    InvalidValue,
+    NotAllowed,
+    NotFound,
+    WrongState,
+)
 from marketplace.domain.offerings import OfferingStatus
 from marketplace.domain.proposals import Proposal
 from marketplace.domain.solicitations import ProposalAfterDeadline, Solicitation, SolicitationStatus
@@ -151,6 +157,28 @@ def test_after_the_deadline_a_member_district_s_buyer_who_is_not_the_lead_may_no
 
     assert not open_solicitation.may_read_proposals(coop.buyers[1], consortium, False, after)
     assert open_solicitation.may_read_proposals(coop.buyers[0], consortium, False, after)
+
+
+def test_reading_proposals_without_an_account_needs_authentication_before_or_after_the_deadline(
+    coop: Cooperative, open_solicitation: Solicitation, consortium: Consortium
+) -> None:
+    after = open_solicitation.proposals_due + timedelta(days=1)
+
+    for now in (coop.clock.moment, after):
+        with pytest.raises(AuthenticationRequired):
+            open_solicitation.require_may_read_proposals(None, consortium, False, now)
+
+
+def test_a_refusal_to_read_proposals_says_sealed_before_the_deadline_and_who_reads_after_it(
+    coop: Cooperative, open_solicitation: Solicitation, consortium: Consortium
+) -> None:
+    before, after = coop.clock.moment, open_solicitation.proposals_due + timedelta(days=1)
+
+    with pytest.raises(NotAllowed, match="sealed until the deadline"):
+        open_solicitation.require_may_read_proposals(coop.lead, consortium, False, before)
+    with pytest.raises(NotAllowed, match="after the deadline only the lead"):
+        open_solicitation.require_may_read_proposals(coop.buyers[1], consortium, False, after)
+    open_solicitation.require_may_read_proposals(coop.lead, consortium, False, after)
 
 
 def test_before_the_deadline_reading_a_proposal_finds_nothing_for_anyone_but_its_author(
