@@ -128,6 +128,22 @@ class AwardDecision:
     cost_price_analysis: str | None = None
     justification: Justification | None = None
 
+    @staticmethod
+    def rejections_from(given: Iterable[tuple[UUID, str]]) -> dict[UUID, str]:
+        """The reason each other offeror was not selected, by proposal, from (proposal, reason)
+        pairs as a request lists them: one reason per proposal, so none is silently dropped."""
+        rejections: dict[UUID, str] = {}
+        repeated: dict[str, None] = {}
+        for proposal_id, reason in given:
+            if proposal_id in rejections:
+                repeated[str(proposal_id)] = None
+            rejections[proposal_id] = reason
+        if repeated:
+            raise invalid(
+                "rejections", f"give one reason per proposal; repeated: {', '.join(repeated)}"
+            )
+        return rejections
+
 
 @dataclass
 class Question:

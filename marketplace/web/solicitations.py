@@ -252,7 +252,9 @@ class Award(MethodView):
             contract_type=data["contract_type"],
             method_rationale=data["method_rationale"],
             selection_reason=data["selection_reason"],
-            rejections={r["proposal_id"]: r["reason"] for r in data["rejections"]},
+            rejections=AwardDecision.rejections_from(
+                (r["proposal_id"], r["reason"]) for r in data["rejections"]
+            ),
             price_basis=data["price_basis"],
             term_start=data["term_start"],
             term_end=data["term_end"],

@@ -872,6 +872,22 @@ def test_an_award_missing_the_reason_another_offeror_was_rejected_is_refused_nam
     assert after["status"] == "evaluated" and after["version"] == evaluated["version"]
 
 
+def test_an_award_giving_one_proposal_two_rejection_reasons_is_refused_naming_rejections(
+    market: Market,
+) -> None:
+    evaluated, proposals = market.run_to_evaluation()
+    winner = evaluated["ranking"][0]["proposal_id"]
+    body = market.award_body(winner, [p["id"] for p in proposals])
+    first = body["rejections"][0]
+    body["rejections"].append({"proposal_id": first["proposal_id"], "reason": "Weak references."})
+    response = market.award(evaluated["id"], body)
+    refused(response, 422, "rejections")
+    assert first["proposal_id"] in response.get_json()["message"]
+    after = market.get(evaluated["id"])
+    assert after["status"] == "evaluated" and after["contract_id"] is None
+    assert after["version"] == evaluated["version"]
+
+
 def test_an_award_to_a_proposal_that_is_not_the_top_ranked_is_refused_naming_proposal_id(
     market: Market,
 ) -> None:

@@ -7,13 +7,14 @@ to the highest-ranked responsive proposal."""
 from __future__ import annotations
 
 from decimal import Decimal
+from uuid import uuid4
 
 import pytest
 
 from events.types import ContractType, Justification, NoncompetitiveCase, ProcurementMethod
 from marketplace.domain.contracts import ContractStatus
 from marketplace.domain.errors import InvalidValue, NotAllowed
-from marketplace.domain.solicitations import Solicitation, SolicitationStatus
+from marketplace.domain.solicitations import AwardDecision, Solicitation, SolicitationStatus
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     FACTS,
@@ -197,6 +198,17 @@ def test_an_award_needs_the_reason_each_other_offeror_was_rejected(coop: Coopera
         others[0]: "Lower total.",
         others[1]: "Lowest total.",
     }
+
+
+def test_a_proposal_given_two_rejection_reasons_is_refused_naming_rejections() -> None:
+    other = uuid4()
+
+    with pytest.raises(InvalidValue) as refusal:
+        AwardDecision.rejections_from([(other, "Lower total."), (other, "Late references.")])
+    assert set(refusal.value.fields) == {"rejections"}
+    assert str(other) in refusal.value.message
+
+    assert AwardDecision.rejections_from([(other, "Lower total.")]) == {other: "Lower total."}
 
 
 def test_the_award_goes_to_the_highest_ranked_responsive_proposal(coop: Cooperative) -> None:
