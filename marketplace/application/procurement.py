@@ -22,7 +22,7 @@ from events.types import (
 )
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
-from marketplace.domain.contracts import Contract, cost_shares
+from marketplace.domain.contracts import Contract, check_term, cost_shares
 from marketplace.domain.districts import Consortium, District
 from marketplace.domain.errors import (
     InvalidValue,
@@ -215,7 +215,7 @@ class ProcurementUseCases(_Base):
         unit_price = winner.unit_price_for(solicitation.total_seats())
         total = sum((share.amount for share in cost_shares(seats, unit_price)), Decimal("0.00"))
         justification = solicitation.check_award(
-            by, consortium, decision, total, winner.pricing.unit
+            by, consortium, decision, total, winner.pricing.unit, _now().date()
         )
         rejections = tuple(
             {
@@ -457,8 +457,7 @@ class ProcurementUseCases(_Base):
                 f"{thresholds.micro_purchase} in force on {today}: run a solicitation",
                 {"demand": [f"total {total} is above the micro-purchase threshold {thresholds.micro_purchase}"]},
             )
-        if term_end <= term_start:
-            raise invalid("term_end", "must be after term_start")
+        check_term(term_start, term_end, today)
         reasonableness = validation.statement(
             "price_reasonableness", price_reasonableness, asks="say why the price is reasonable"
         )

@@ -63,6 +63,52 @@ def cost_shares(seats_by_district: dict[UUID, int], unit_price: Decimal) -> tupl
     )
 
 
+TERM_STARTS_FROM_YEARS_BEFORE = 2  # a contract in force since last school year may be recorded
+TERM_STARTS_UP_TO_YEARS_AFTER = 5
+MAX_TERM_YEARS = 10
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later (or earlier); 29 February becomes the 28th in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def latest_term_end(term_start: date) -> date:
+    return years_after(term_start, MAX_TERM_YEARS)
+
+
+def term_problems(term_start: date, term_end: date, today: date) -> dict[str, list[str]]:
+    """A term recorded ``today`` starts from two years before it to five years after it, ends
+    after it starts, and lasts at most ten years; the problems by field, none if it is sound."""
+    earliest = years_after(today, -TERM_STARTS_FROM_YEARS_BEFORE)
+    latest = years_after(today, TERM_STARTS_UP_TO_YEARS_AFTER)
+    problems: dict[str, list[str]] = {}
+    if not earliest <= term_start <= latest:
+        problems["term_start"] = [
+            f"must be from {earliest.isoformat()} to {latest.isoformat()} "
+            f"({TERM_STARTS_FROM_YEARS_BEFORE} years before today to "
+            f"{TERM_STARTS_UP_TO_YEARS_AFTER} years after it)"
+        ]
+    if term_end <= term_start:
+        problems["term_end"] = ["must be after term_start"]
+    elif "term_start" not in problems and term_end > latest_term_end(term_start):
+        problems["term_end"] = [
+            f"a term lasts at most {MAX_TERM_YEARS} years: "
+            f"end by {latest_term_end(term_start).isoformat()}"
+        ]
+    return problems
+
+
+def check_term(term_start: date, term_end: date, today: date) -> None:
+    problems = term_problems(term_start, term_end, today)
+    if problems:
+        summary = "; ".join(f"{field}: {' '.join(text)}" for field, text in problems.items())
+        raise InvalidValue(summary, problems)
+
+
 class Contract(Aggregate):
     TOPIC = "marketplace.Contract"
     Event = MarketplaceEvent
@@ -95,6 +141,14 @@ class Contract(Aggregate):
             total_value=sum((a.amount for a in allocations), Decimal("0.00")),
             **record,
         )
+
+    def _check_term_length(self, term_end: date) -> None:
+        if term_end > latest_term_end(self.term_start):
+            raise invalid(
+                "term_end",
+                f"a term lasts at most {MAX_TERM_YEARS} years, renewals included: "
+                f"end by {latest_term_end(self.term_start).isoformat()}",
+            )
 
     def sign(self, by: Account, signatory: str) -> None:
         by.require_role(Role.PROVIDER)
@@ -139,6 +193,7 @@ class Contract(Aggregate):
         if term_end is not None and term_end != self.term_end:
             if term_end <= self.term_start:
                 raise invalid("term_end", "must be after the term's start")
+            self._check_term_length(term_end)
             changes["term_end"] = term_end
         if analysis and analysis != self.current_cost_price_analysis:
             changes["cost_price_analysis"] = analysis
@@ -151,6 +206,7 @@ class Contract(Aggregate):
         self._require(ContractStatus.ACTIVE, "renewed")
         if term_end <= self.term_end:
             raise invalid("term_end", f"a renewal extends the term beyond {self.term_end.isoformat()}")
+        self._check_term_length(term_end)
         self.trigger_event(
             ContractRenewed,
             actor=str(by.id),

@@ -60,6 +60,7 @@ from events.types import (
 )
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
+from marketplace.domain.contracts import term_problems
 from marketplace.domain.districts import Consortium
 from marketplace.domain.errors import (
     AuthenticationRequired,
@@ -480,9 +481,11 @@ class Solicitation(Aggregate):
         decision: AwardDecision,
         total_value: Decimal,
         winner_unit: PriceUnit,
+        today: date,
     ) -> Justification | None:
         """Every award rule (7, 8, 9), the demand's districts still members of the consortium,
-        and the winner priced per seat, checked before anything is recorded."""
+        the winner priced per seat, and a sound term (``today``: the day of the award), checked
+        before anything is recorded."""
         self._require_lead(by, consortium)
         self._require_status(SolicitationStatus.EVALUATED, "awarded")
         if not self.ranking:
@@ -522,8 +525,7 @@ class Solicitation(Aggregate):
             problems["cost_price_analysis"] = [
                 f"required above the simplified acquisition threshold ({self.thresholds.simplified_acquisition})"
             ]
-        if decision.term_end <= decision.term_start:
-            problems["term_end"] = ["must be after term_start"]
+        problems.update(term_problems(decision.term_start, decision.term_end, today))
         if problems:
             summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(problems.items()))
             raise InvalidValue(f"the award record is incomplete: {summary}", problems)

@@ -1169,9 +1169,17 @@ def catalog_offering(market: Market) -> dict[str, Any]:
 
 
 def _direct_purchase(
-    market: Market, offering: dict[str, Any], seats: int, note: str | None = None
+    market: Market,
+    offering: dict[str, Any],
+    seats: int,
+    note: str | None = None,
+    term: tuple[str, str] | None = None,
 ) -> Any:
     today = market.clock.moment.date()
+    term_start, term_end = term or (
+        today.isoformat(),
+        today.replace(year=today.year + 1).isoformat(),
+    )
     return market.lead.post(
         "/api/v1/direct-purchases",
         json={
@@ -1179,8 +1187,8 @@ def _direct_purchase(
             "demand": [{"district_id": market.consortium.districts[0]["id"], "seats": seats}],
             "price_reasonableness": note
             or "List price matches two comparable tools we priced this year.",
-            "term_start": today.isoformat(),
-            "term_end": today.replace(year=today.year + 1).isoformat(),
+            "term_start": term_start,
+            "term_end": term_end,
         },
     )
 
@@ -1188,6 +1196,39 @@ def _direct_purchase(
 def _district_contracts(market: Market) -> int:
     district_id = market.consortium.districts[0]["id"]
     return ok(market.lead.get(f"/api/v1/contracts?district_id={district_id}"))["total"]
+
+
+@pytest.mark.parametrize(
+    ("term", "field"),
+    [
+        (("0001-01-01", "0001-01-02"), "term_start"),
+        (("2032-01-01", "2033-01-01"), "term_start"),  # over five years after 2026-11-02
+        (("2026-12-01", "2036-12-02"), "term_end"),  # over ten years long
+    ],
+)
+def test_a_direct_purchase_term_out_of_bounds_is_refused_naming_it_and_nothing_is_recorded(
+    market: Market, catalog_offering: dict[str, Any], term: tuple[str, str], field: str
+) -> None:
+    response = _direct_purchase(market, catalog_offering, 10, term=term)
+    refused(response, 422)
+    assert error_fields(response) == {field}
+    assert _district_contracts(market) == 0
+
+
+def test_an_award_with_a_term_starting_in_year_one_is_refused_naming_term_start(
+    market: Market,
+) -> None:
+    evaluated, proposals = market.run_to_evaluation()
+    winner = evaluated["ranking"][0]["proposal_id"]
+    body = market.award_body(
+        winner, [p["id"] for p in proposals], term_start="0001-01-01", term_end="0001-01-02"
+    )
+    response = market.award(evaluated["id"], body)
+    refused(response, 422)
+    assert error_fields(response) == {"term_start"}
+    after = market.get(evaluated["id"])
+    assert after["status"] == "evaluated" and after["contract_id"] is None
+    assert after["version"] == evaluated["version"]
 
 
 def test_a_direct_purchase_at_the_micro_purchase_threshold_is_recorded_at_list_price(

@@ -6,6 +6,7 @@ to the highest-ranked responsive proposal."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 
@@ -209,6 +210,28 @@ def test_a_proposal_given_two_rejection_reasons_is_refused_naming_rejections() -
     assert str(other) in refusal.value.message
 
     assert AwardDecision.rejections_from([(other, "Lower total.")]) == {other: "Lower total."}
+
+
+def test_an_award_with_a_term_far_from_the_day_of_the_award_is_refused_naming_it(
+    coop: Cooperative,
+) -> None:
+    solicitation, _ = coop.evaluated()
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(
+            coop.lead,
+            solicitation.id,
+            coop.decision(solicitation, term_start=date(1, 1, 1), term_end=date(1, 1, 2)),
+        )
+    assert set(refusal.value.fields) == {"term_start"}
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(
+            coop.lead,
+            solicitation.id,
+            coop.decision(solicitation, term_end=TERM_START.replace(year=2037)),
+        )
+    assert set(refusal.value.fields) == {"term_end"}
+    assert "at most 10 years" in refusal.value.message
 
 
 def test_the_award_goes_to_the_highest_ranked_responsive_proposal(coop: Cooperative) -> None:

@@ -188,6 +188,24 @@ def test_a_renewal_must_extend_the_term(coop: Cooperative) -> None:
     assert renewed.term_end == TERM_END.replace(year=2028)
 
 
+def test_a_renewal_or_amendment_may_not_take_the_term_past_ten_years(coop: Cooperative) -> None:
+    contract = coop.signed()
+    ten_years = TERM_START.replace(year=TERM_START.year + 10)
+
+    with refused(InvalidValue, coop.app, contract) as refusal:
+        coop.app.renew_contract(coop.lead, contract.id, ten_years + timedelta(days=1), "Again.")
+    assert set(refusal.value.fields) == {"term_end"}
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.amend_contract(
+            coop.lead, contract.id, None, ten_years + timedelta(days=1), "Longer.", None
+        )
+    assert set(refusal.value.fields) == {"term_end"}
+
+    assert coop.app.renew_contract(coop.lead, contract.id, ten_years, "Ten years.").term_end == (
+        ten_years
+    )
+
+
 def test_the_lead_district_s_buyer_terminates_a_contract_once(coop: Cooperative) -> None:
     contract = coop.signed()
 

@@ -56,6 +56,7 @@ def _buy(
     note: str = NOTE,
     consortium: bool = False,
     district: District | None = None,
+    term: tuple[date, date] = (TERM_START, TERM_END),
 ) -> Contract:
     if consortium:
         counts = seats if isinstance(seats, tuple) else (seats,)
@@ -73,8 +74,7 @@ def _buy(
         consortium_id,
         note,
         ContractType.FIXED_UNIT_PRICE,
-        TERM_START,
-        TERM_END,
+        *term,
     )
 
 
@@ -96,6 +96,33 @@ def test_a_direct_purchase_at_the_micro_purchase_threshold_creates_an_awarded_co
     assert contract.justification.explanation == NOTE
     assert contract.joining_policy is JoiningPolicy.NONE
     assert contract.method_rationale and contract.price_basis and contract.selection_reason
+
+
+@pytest.mark.parametrize(
+    ("term_start", "term_end", "field"),
+    [
+        (date(1, 1, 1), date(1, 1, 2), "term_start"),
+        (date(2024, 1, 4), date(2024, 6, 30), "term_start"),  # over two years before 2026-01-05
+        (date(2031, 1, 6), date(2032, 1, 5), "term_start"),  # over five years after it
+        (date(2026, 7, 1), date(2036, 7, 2), "term_end"),  # over ten years long
+        (date(2026, 7, 1), date(2026, 7, 1), "term_end"),
+    ],
+)
+def test_a_direct_purchase_term_out_of_bounds_is_refused_naming_the_field(
+    coop: Cooperative, catalog: Offering, term_start: date, term_end: date, field: str
+) -> None:
+    with refused(InvalidValue, coop.app) as refusal:
+        _buy(coop, catalog, 400, term=(term_start, term_end))
+    assert set(refusal.value.fields) == {field}
+    assert refusal.value.message.startswith(f"{field}: ")
+
+
+def test_a_direct_purchase_term_may_start_two_years_back_to_five_ahead_and_last_ten_years(
+    coop: Cooperative, catalog: Offering
+) -> None:
+    for term in ((date(2024, 1, 5), date(2034, 1, 5)), (date(2031, 1, 5), date(2041, 1, 5))):
+        contract = _buy(coop, catalog, 100, term=term)
+        assert (contract.term_start, contract.term_end) == term
 
 
 def test_a_direct_purchase_above_the_micro_purchase_threshold_is_refused_naming_demand(
