@@ -165,7 +165,8 @@ class ProcurementUseCases(_Base):
 
     def answer_question(self, by: Account, solicitation_id: UUID, question_id: UUID, answer: str) -> Solicitation:
         solicitation = self.get_solicitation(solicitation_id)
-        solicitation.answer_question(by, self.get_consortium(solicitation.consortium_id), question_id, answer)
+        consortium = self.get_consortium(solicitation.consortium_id)
+        solicitation.answer_question(by, consortium, question_id, answer, _now())
         self.save(solicitation)
         return solicitation
 

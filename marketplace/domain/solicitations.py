@@ -288,8 +288,17 @@ class Solicitation(Aggregate):
         )
         return question_id
 
-    def answer_question(self, by: Account, consortium: Consortium, question_id: UUID, answer: str) -> None:
+    def answer_question(
+        self, by: Account, consortium: Consortium, question_id: UUID, answer: str, now: datetime
+    ) -> None:
+        """Answers inform proposals, so they are given while proposals are still accepted."""
         self._require_lead(by, consortium)
+        self._require_status(SolicitationStatus.PUBLISHED, "have its questions answered")
+        if self.is_past_deadline(now):
+            raise WrongState(
+                "questions are answered before the proposals deadline, "
+                f"{self.proposals_due.isoformat()}; this solicitation is past it"
+            )
         question = self.questions.get(question_id)
         if question is None:
             raise invalid("question_id", "no such question on this solicitation")

@@ -523,6 +523,21 @@ def test_after_the_deadline_a_named_evaluator_who_attested_sees_the_proposals(
 # Rule 4: nothing accepted, revised or withdrawn after the deadline ----------------------------
 
 
+def test_a_question_cannot_be_answered_after_the_proposals_deadline(market: Market) -> None:
+    solicitation = market.open()
+    path = f"/api/v1/solicitations/{solicitation['id']}/questions"
+    asked = ok(market.bidders[0].caller.post(path, json={"text": "Is offline use required?"}))
+    question_id = asked["questions"][0]["id"]
+    closed = market.close(solicitation["id"])
+
+    answer = {"answer": "Yes, for two schools."}
+    response = market.lead.post(f"{path}/{question_id}/answer", json=answer)
+    assert "closed" in refused(response, 409)["message"]
+    after = market.get(solicitation["id"])
+    assert after["version"] == closed["version"]
+    assert [q["answer"] for q in after["questions"]] == [None]
+
+
 def test_a_proposal_submitted_after_the_deadline_is_refused_before_the_scheduler_has_run(
     market: Market,
 ) -> None:

@@ -288,3 +288,36 @@ def test_a_solicitation_needing_seats_outside_1_to_the_bound_is_refused_naming_t
         coop.app.revise_solicitation(coop.lead, drafted.id, {"lines": lines})
     assert set(refusal.value.fields) == {"lines.0.demand.1.seats"}
     assert coop.app.get_solicitation(drafted.id).version == drafted.version
+
+
+# Questions and answers ---------------------------------------------------------------------------
+
+
+def test_a_question_is_answered_before_the_proposals_deadline(coop: Cooperative) -> None:
+    solicitation = coop.published()
+    asked = coop.app.ask_question(coop.providers[0], solicitation.id, "May we start mid-year?")
+    question_id = next(iter(asked.questions))
+    coop.at_deadline(solicitation)
+    coop.clock.moment -= timedelta(minutes=1)
+
+    answered = coop.app.answer_question(coop.lead, solicitation.id, question_id, "Yes, prorated.")
+    assert answered.questions[question_id].answer == "Yes, prorated."
+
+
+def test_a_question_cannot_be_answered_once_the_proposals_deadline_has_passed(
+    coop: Cooperative,
+) -> None:
+    solicitation = coop.published()
+    asked = coop.app.ask_question(coop.providers[0], solicitation.id, "May we start mid-year?")
+    question_id = next(iter(asked.questions))
+    coop.at_deadline(solicitation)
+
+    with refused(WrongState, coop.app) as refusal:
+        coop.app.answer_question(coop.lead, solicitation.id, question_id, "Yes, prorated.")
+    assert "past" in refusal.value.message and "deadline" in refusal.value.message
+
+    coop.close(solicitation, [])
+    with refused(WrongState, coop.app) as refusal:
+        coop.app.answer_question(coop.lead, solicitation.id, question_id, "Yes, prorated.")
+    assert "this one is closed" in refusal.value.message
+    assert coop.app.get_solicitation(solicitation.id).questions[question_id].answer is None
