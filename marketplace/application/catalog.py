@@ -117,10 +117,12 @@ class CatalogUseCases(_Base):
 
     def draft_offering(self, by: Account, details: dict[str, Any]) -> Offering:
         offering = Offering.draft(by, details)
-        if not isinstance(self.load_optional(offering.provider_id), Provider):
+        try:  # kept once read (a provider is never removed), so no read per draft
+            self.provider_legal_name(offering.provider_id)
+        except NotFound:
             raise NotAllowed(
                 f"this account acts for {offering.provider_id}, which is not a registered provider"
-            )
+            ) from None
         self.save(offering)
         return offering
 
