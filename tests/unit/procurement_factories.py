@@ -8,6 +8,7 @@ to ``NOW`` (after the federal thresholds rose on 2025-10-01) and forward when a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 
 from events.types import (
     Contact,
@@ -341,6 +343,23 @@ class Cooperative:
     def signed(self, **overrides: Any) -> Contract:
         contract, _, _ = self.awarded(**overrides)
         return self.app.sign_contract(self.winner_of(contract), contract.id, "Jane Doe, CEO")
+
+
+def first_event_as_version_1(app: Marketplace, aggregate_id: UUID, added_in_2: str) -> Any:
+    """The aggregate's first event read back as version 1 stored it: without ``added_in_2``, the
+    field version 2 added, and without a class version (the library's upcast then runs)."""
+    mapper = app.mapper
+    stored = mapper.to_stored_event(next(iter(app.events.get(aggregate_id))))
+    state = json.loads(stored.state.decode())
+    assert state.pop("class_version") == 2
+    del state[added_in_2]
+    old = StoredEvent(
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=json.dumps(state).encode(),
+    )
+    return mapper.to_domain_event(old)
 
 
 def stored_events(app: Marketplace, aggregate_id: UUID) -> list[Any]:

@@ -4,17 +4,20 @@ solicitations read back through the upcaster."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from events.solicitations import SolicitationDrafted
 from events.types import ProcurementMethod
 from marketplace.domain.errors import InvalidValue, NotFound
 from tests.unit.conftest import FixedClock
-from tests.unit.procurement_factories import Cooperative, per_student, refused
+from tests.unit.procurement_factories import (
+    Cooperative,
+    first_event_as_version_1,
+    per_student,
+    refused,
+)
 
 
 @pytest.fixture
@@ -67,19 +70,8 @@ def test_a_provider_that_withdrew_may_bid_again_before_the_deadline(coop: Cooper
 
 def test_a_version_1_drafted_event_reads_back_with_its_method_taken_as_chosen(coop: Cooperative) -> None:
     solicitation = coop.draft()
-    mapper = coop.app.mapper
-    stored = mapper.to_stored_event(next(iter(coop.app.events.get(solicitation.id))))
-    state = json.loads(stored.state.decode())
-    assert state.pop("class_version") == 2
-    del state["method_chosen"]  # as version 1 wrote it
-    old = StoredEvent(
-        originator_id=stored.originator_id,
-        originator_version=stored.originator_version,
-        topic=stored.topic,
-        state=json.dumps(state).encode(),
-    )
 
-    event = mapper.to_domain_event(old)
+    event = first_event_as_version_1(coop.app, solicitation.id, "method_chosen")
 
     assert isinstance(event, SolicitationDrafted) and event.method_chosen is True
 

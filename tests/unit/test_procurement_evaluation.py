@@ -5,13 +5,11 @@ quotes, the lowest unit price at the tier the pooled seats reach."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from events.solicitations import ConflictOfInterestAttested
 from events.types import Offeror, ProcurementMethod, Score
@@ -22,6 +20,7 @@ from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     CP_CRITERIA,
     Cooperative,
+    first_event_as_version_1,
     per_student,
     refused,
     scores,
@@ -183,19 +182,8 @@ def test_a_version_1_attestation_reads_back_with_its_offerors_unrecorded(
 ) -> None:
     solicitation, _ = closed
     evaluation = coop.app.attest(coop.evaluators[0], solicitation.id, "No interest in any offeror.")
-    mapper = coop.app.mapper
-    stored = mapper.to_stored_event(next(iter(coop.app.events.get(evaluation.id))))
-    state = json.loads(stored.state.decode())
-    assert state.pop("class_version") == 2
-    del state["offerors"]  # as version 1 wrote it
-    old = StoredEvent(
-        originator_id=stored.originator_id,
-        originator_version=stored.originator_version,
-        topic=stored.topic,
-        state=json.dumps(state).encode(),
-    )
 
-    event = mapper.to_domain_event(old)
+    event = first_event_as_version_1(coop.app, evaluation.id, "offerors")
 
     assert isinstance(event, ConflictOfInterestAttested) and event.offerors is None
     assert event.statement == "No interest in any offeror."
