@@ -223,7 +223,7 @@ class Contract(Aggregate):
             # sign; cancelled, the solicitation returns to evaluated and can be awarded again.
             raise WrongState(
                 "an award not yet signed is cancelled through its solicitation "
-                f"(POST /api/v1/solicitations/{self.solicitation_id}/award/cancel), not terminated"
+                f"{self.solicitation_id} (award/cancel), not terminated"
             )
         self.trigger_event(
             ContractTerminated,
