@@ -333,16 +333,18 @@ class ProcurementUseCases(_Base):
         return proposal
 
     def may_read_proposals(self, by: Account | None, solicitation: Solicitation) -> bool:
-        attested = by is not None and self.find_evaluation(solicitation.id, by.id) is not None
-        return solicitation.may_read_proposals(
-            by, self.get_consortium(solicitation.consortium_id), attested, _now()
-        )
+        return solicitation.may_read_proposals(*self._proposal_reader(by, solicitation))
 
     def require_may_read_proposals(self, by: Account | None, solicitation: Solicitation) -> None:
+        solicitation.require_may_read_proposals(*self._proposal_reader(by, solicitation))
+
+    def _proposal_reader(
+        self, by: Account | None, solicitation: Solicitation
+    ) -> tuple[Account | None, Consortium, bool, datetime]:
+        """What the solicitation needs to judge who reads its proposals: the caller, the
+        consortium, whether the caller attested, and now."""
         attested = by is not None and self.find_evaluation(solicitation.id, by.id) is not None
-        solicitation.require_may_read_proposals(
-            by, self.get_consortium(solicitation.consortium_id), attested, _now()
-        )
+        return by, self.get_consortium(solicitation.consortium_id), attested, _now()
 
     def attest(self, by: Account, solicitation_id: UUID, statement: str) -> Evaluation:
         solicitation = self.get_solicitation(solicitation_id)
