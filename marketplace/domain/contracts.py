@@ -183,7 +183,7 @@ class Contract(Aggregate):
         )
         changes: dict[str, Any] = {}
         if unit_price is not None and unit_price != self.unit_price:
-            if unit_price < 0 or unit_price.as_tuple().exponent < -2:  # type: ignore[operator]
+            if unit_price < 0 or not validation.in_whole_cents(unit_price):
                 raise invalid("unit_price", "must be zero or more, in whole cents")
             shares = cost_shares({a.district_id: a.seats for a in self.allocations}, unit_price)
             total = sum((a.amount for a in shares), Decimal("0.00"))

@@ -210,7 +210,7 @@ def _money(field: str, value: Decimal) -> Decimal:
         raise invalid(field, "must be zero or more")
     if value > MAX_PRICE:
         raise invalid(field, f"must be at most {MAX_PRICE}")
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+    if not validation.in_whole_cents(value):
         raise invalid(field, "must have at most two decimal places (whole cents)")
     return value.quantize(CENT)  # "1E+2" is recorded as 100.00
 

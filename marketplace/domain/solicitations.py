@@ -799,7 +799,7 @@ def _check_value(value: Decimal | None) -> Decimal:
         raise invalid("estimated_value", "required")
     if not value.is_finite() or value <= 0 or value > MAX_VALUE:
         raise invalid("estimated_value", "must be a positive amount in USD")
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+    if not validation.in_whole_cents(value):
         raise invalid("estimated_value", "must be in whole cents")
     return value.quantize(Decimal("0.01"))
 

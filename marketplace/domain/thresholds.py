@@ -133,7 +133,7 @@ def check_local_thresholds(thresholds: Thresholds, within: str | None = None) ->
     not_cents = {
         name: ["must be in whole cents (at most two decimal places)"]
         for name, amount in amounts.items()
-        if amount.as_tuple().exponent < -2  # type: ignore[operator]
+        if not validation.in_whole_cents(amount)
     }
     if not_cents:
         message = f"{', '.join(not_cents)}: must be in whole cents (at most two decimal places)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from urllib.parse import urlparse
 
 from marketplace.domain.errors import invalid
@@ -82,6 +83,11 @@ def email(field: str, value: str) -> str:
     if not _EMAIL.match(checked):
         raise invalid(field, "must be an email address")
     return checked
+
+
+def in_whole_cents(amount: Decimal) -> bool:
+    """At most two decimal places: money is recorded in whole cents."""
+    return amount.as_tuple().exponent >= -2  # type: ignore[operator]
 
 
 MAX_SEATS = 10_000_000
