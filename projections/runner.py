@@ -18,10 +18,11 @@ dropped: the snapshot it came from is no longer the read model's state.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from abc import ABC, abstractmethod
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -130,6 +131,25 @@ class PositionMoved(Exception):
     """Another worker advanced the position first; this batch was rolled back and is not needed."""
 
 
+@contextmanager
+def _collector_spared() -> Iterator[None]:
+    """For a long catch-up, the objects that exist before it are left out of the cyclic garbage
+    collector's passes until it ends (``gc.freeze``): each batch holds its events and rows alive
+    while it runs, which sets off full collections, and each full collection would otherwise go
+    through every object of the process (the application, its caches) to find none of them
+    garbage. Memory is still freed as objects are let go; only cycles among those older objects
+    wait for the end. Nothing is done if something else has frozen objects (another thread's long
+    catch-up, or the process itself), so that their unfreezing stays theirs."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 class ProjectionRunner:
     def __init__(
         self,
@@ -177,11 +197,23 @@ class ProjectionRunner:
         error is raised. Every later catch-up tries the failing one's batch again."""
         selected = [self.projections[n] for n in (self.projections if names is None else names)]
         target = self.head() if until is None else until
+        with ExitStack() as long_run:
+            return self._catch_up(selected, target, progress, deadline, long_run)
+
+    def _catch_up(
+        self,
+        selected: list[Projection],
+        target: int,
+        progress: Callable[[int], None] | None,
+        deadline: float | None,
+        long_run: ExitStack,
+    ) -> int:
         read = 0
         alone = False
         failed: list[Exception] = []
         stopped: set[str] = set()
         told: int | None = None  # the slowest one's position last told to ``progress``
+        spared = False
 
         def tell(positions: dict[str, int]) -> None:
             nonlocal told
@@ -201,6 +233,9 @@ class ProjectionRunner:
                     raise failed[0]
                 return read
             lowest = min(positions[p.name] for p in behind)
+            if target - lowest > self.batch_size and not spared:
+                long_run.enter_context(_collector_spared())  # more than a batch to go
+                spared = True
             group = [p for p in behind if positions[p.name] == lowest][: 1 if alone else None]
             try:
                 count = self._run_batch(group, lowest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any
 
@@ -200,6 +201,51 @@ def test_a_batch_is_worked_out_before_its_write_transaction_takes_the_lock(
     runner.catch_up()
     assert history.probed == [True]
     assert history_rows(services.engines.reader) == public_events_in_log(services, services.runner.head())
+
+
+class CollectorWatchingHistory(HistoryProjection):
+    """Notes, as each batch is worked out, how many objects the garbage collector leaves out."""
+
+    def __init__(self) -> None:
+        self.frozen: list[int] = []
+
+    def prepare(self, snapshot: Any, items: list[tuple[int, Any]]) -> Any:
+        self.frozen.append(gc.get_freeze_count())
+        return super().prepare(snapshot, items)
+
+
+def test_a_long_catch_up_leaves_older_objects_out_of_the_collector_until_it_ends(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=12)
+    head = services.runner.head()
+    assert gc.get_freeze_count() == 0
+
+    short = CollectorWatchingHistory()
+    _runner(services, [short]).catch_up()  # one batch of 1,000: nothing left out
+    assert short.frozen == [0]
+
+    long = CollectorWatchingHistory()
+    runner = _runner(services, [long], batch_size=5)
+    runner.reset(["history"])
+    runner.catch_up()
+    assert len(long.frozen) > 1 and all(count > 0 for count in long.frozen)
+    assert gc.get_freeze_count() == 0  # given back at the end
+    assert history_rows(services.engines.reader) == public_events_in_log(services, head)
+
+
+def test_a_long_catch_up_leaves_objects_frozen_by_someone_else_as_they_were(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=12)
+    gc.freeze()
+    try:
+        long = CollectorWatchingHistory()
+        _runner(services, [long], batch_size=5).catch_up()
+        assert len(long.frozen) > 1
+        assert gc.get_freeze_count() > 0  # still frozen: the catch-up did not unfreeze them
+    finally:
+        gc.unfreeze()
 
 
 def test_work_prepared_from_a_position_that_then_moved_is_dropped_not_applied_twice(
