@@ -2,12 +2,21 @@
 
 The app is not preloaded: each worker imports it after the fork, and builds its own event store
 connections and read-model pools on first use. SIGTERM lets in-flight requests finish.
+
+A request gunicorn cannot parse (a bad request line, a control character in a header, a line or
+headers over its limits) is answered by gunicorn before the application sees it. Its answer is
+the application's error envelope in JSON (``json_error``), not gunicorn's HTML page, so that a
+client gets one kind of error body whatever went wrong.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from http import HTTPStatus
 from typing import Any
+
+from gunicorn import util
 
 from marketplace.logs import configure_logging
 
@@ -25,3 +34,25 @@ def on_starting(server: Any) -> None:
 
 def post_fork(server: Any, worker: Any) -> None:
     configure_logging()
+
+
+def json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """What gunicorn writes for a request it could not parse or hand over (``util.write_error``),
+    as the application's error envelope: status, phrase and gunicorn's own account of the
+    problem, which names it (a 500 says only that it has been logged, as the application's do)."""
+    try:
+        phrase = HTTPStatus(status_int).phrase
+    except ValueError:
+        phrase = reason
+    message = mesg or ("internal error; it has been logged" if status_int >= 500 else phrase)
+    body = json.dumps({"status": status_int, "error": phrase, "message": message}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {phrase}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+util.write_error = json_error  # read at each use by gunicorn's workers (``Worker.handle_error``)
