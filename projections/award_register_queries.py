@@ -44,7 +44,7 @@ def _filtered(query: Select[Any], filters: AwardFilters) -> Select[Any]:
     c = award_register.c
     if filters.date_from is not None:
         query = query.where(c.awarded_at >= _start_of(filters.date_from))
-    if filters.date_to is not None:
+    if filters.date_to is not None and filters.date_to < date.max:  # no day after the last
         query = query.where(c.awarded_at < _start_of(filters.date_to + timedelta(days=1)))
     if filters.consortium_id is not None:
         query = query.where(c.consortium_id == filters.consortium_id)

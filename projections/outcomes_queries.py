@@ -5,7 +5,8 @@ A card is per offering and school year. Every figure comes with its ``n``; when 
 figure: small and rural districts are the point of the marketplace, and hiding their reports would
 hide the only outcome data early models have. Results are listed by measure, never averaged
 across measures or districts. The evidence tier is the provider's claim from the catalog, shown
-beside the outcomes, not mixed into them.
+beside the outcomes, not mixed into them; so are the offering's designations (informational
+labels, PRODUCT rule 10), each with its status on the day, never part of any figure.
 
 Queries may read several read models: ``outcome_reports`` (outcomes), ``offerings`` (catalog),
 ``contracts``, ``contract_parties`` and ``districts`` (procurement).
@@ -24,6 +25,7 @@ from sqlalchemy import Connection, select
 from events.plain import iso_utc
 from marketplace.domain.outcomes import SchoolYear
 from projections.queries import Page
+from projections.trust_queries import designation_label
 from projections.tables import (
     contract_offerings,
     contract_parties,
@@ -55,7 +57,9 @@ class _Offering:
         return self.document["title"] if self.document else None
 
 
-def report_cards(conn: Connection, school_year: str | None, page: int, per_page: int) -> Page:
+def report_cards(
+    conn: Connection, school_year: str | None, page: int, per_page: int, today: date
+) -> Page:
     """One card per offering and school year with at least one report; newest year first."""
     query = select(outcome_reports.c.offering_ids, outcome_reports.c.school_year)
     if school_year is not None:
@@ -67,7 +71,8 @@ def report_cards(conn: Connection, school_year: str | None, page: int, per_page:
         key=lambda k: (-int(k[1][:4]), (found[k[0]].title or "").casefold(), str(k[0])),
     )
     start = (page - 1) * per_page
-    items = [_card(conn, found[o], year) for o, year in ordered[start : start + per_page]]
+    chosen = ordered[start : start + per_page]
+    items = [_card(conn, found[o], year, today) for o, year in chosen]
     return Page(items, len(ordered), page, per_page)
 
 
@@ -83,7 +88,7 @@ def report_card(
     years = years_reported(conn, offering)
     if school_year is None:
         school_year = years[0] if years else SchoolYear.containing(today).label
-    return {**_card(conn, offering, school_year), "years_reported": years}
+    return {**_card(conn, offering, school_year, today), "years_reported": years}
 
 
 def years_reported(conn: Connection, offering: _Offering) -> list[str]:
@@ -99,7 +104,9 @@ def years_reported(conn: Connection, offering: _Offering) -> list[str]:
 # One card ---------------------------------------------------------------------------------------
 
 
-def _card(conn: Connection, offering: _Offering, school_year: str) -> dict[str, Any]:
+def _card(
+    conn: Connection, offering: _Offering, school_year: str, today: date
+) -> dict[str, Any]:
     reports = _reports(conn, offering, school_year)
     names = _district_names(conn, {r.district_id for r in reports})
     reports.sort(key=lambda r: ((names.get(r.district_id) or "").casefold(), str(r.district_id)))
@@ -119,6 +126,9 @@ def _card(conn: Connection, offering: _Offering, school_year: str) -> dict[str, 
         "n": n,
         "small_sample": n < SMALL_SAMPLE_BELOW,
         "claimed_evidence": _evidence(document.get("evidence")),
+        "designations": [
+            designation_label(label, today) for label in document.get("designations") or []
+        ],
         "districts_reporting": {
             "n": n,
             "rural": rural,

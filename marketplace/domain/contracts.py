@@ -36,9 +36,12 @@ from events.types import CostShare, JoiningPolicy, ProcurementMethod, Role, Thre
 from marketplace.domain import validation
 from marketplace.domain.accounts import Account
 from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState, invalid
+from marketplace.domain.offerings import MAX_PRICE
 from marketplace.domain.thresholds import is_at_least, required_method
 
-CENT = Decimal("0.01")
+CENT = validation.CENT
+MAX_UNIT_PRICE = MAX_PRICE
+"""A contract's price per unit is bounded as an offering's list price is."""
 
 
 class PrivacyAgreementRequired(WrongState):
@@ -183,8 +186,9 @@ class Contract(Aggregate):
         )
         changes: dict[str, Any] = {}
         if unit_price is not None and unit_price != self.unit_price:
-            if unit_price < 0 or not validation.in_whole_cents(unit_price):
-                raise invalid("unit_price", "must be zero or more, in whole cents")
+            if not 0 <= unit_price <= MAX_UNIT_PRICE or not validation.in_whole_cents(unit_price):
+                raise invalid("unit_price", f"must be from 0 to {MAX_UNIT_PRICE}, in whole cents")
+            unit_price = unit_price.quantize(CENT)  # "356.9" is recorded as 356.90
             shares = cost_shares({a.district_id: a.seats for a in self.allocations}, unit_price)
             total = sum((a.amount for a in shares), Decimal("0.00"))
             rises = total > self.total_value

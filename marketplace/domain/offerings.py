@@ -50,7 +50,7 @@ REQUIRED_TO_PUBLISH = (
     "pricing",
 )
 MAX_PRICE = Decimal("100000000")
-CENT = Decimal("0.01")
+CENT = validation.CENT
 MAX_TIERS = 10
 
 

@@ -42,6 +42,13 @@ MAX_SESSIONS = 1_000_000_000
 country (about a million students) at five sessions a school day for 200 days. A larger count
 is a slip of the keyboard, and an auditor reading the report card should never meet it."""
 MAX_RESULTS = 20
+MAX_SCHOOL_YEAR = 9998
+"""The last school year a date can end (9998-99 ends on June 30, 9999)."""
+MAX_RESULT = Decimal("1000000000")
+RESULT_PLACES = 4
+"""A result or its baseline (a share, a scale score, a count) lies within plus or minus a
+billion, to at most four decimal places: anything else is a slip of the keyboard, and a report
+card should never show it."""
 REVISABLE_FIELDS = ("offering_ids", "students_served", "usage", "results", "satisfaction", "renewing")
 
 
@@ -60,8 +67,8 @@ class SchoolYear:
         start, end = int(match.group(1)), int(match.group(2))
         if (start + 1) % 100 != end:
             raise invalid(field, "the two years must be consecutive, such as 2026-27")
-        if start < 2000:
-            raise invalid(field, "must be 2000-01 or later")
+        if not 2000 <= start <= MAX_SCHOOL_YEAR:
+            raise invalid(field, f"must be from 2000-01 to {MAX_SCHOOL_YEAR}-{(MAX_SCHOOL_YEAR + 1) % 100:02d}")
         return cls(start)
 
     @classmethod
@@ -277,9 +284,27 @@ def _results(results: Iterable[ReportedResult] | None) -> tuple[ReportedResult, 
                 continue
             if not isinstance(value, Decimal) or not value.is_finite():
                 raise invalid(f"results.{index}.{name}", "must be a number")
+            if abs(value) > MAX_RESULT or _places(value) > RESULT_PLACES:
+                raise invalid(
+                    f"results.{index}.{name}",
+                    f"must be from -{MAX_RESULT} to {MAX_RESULT}, "
+                    f"with at most {RESULT_PLACES} decimal places",
+                )
         method = validation.required_text(f"results.{index}.method", entry.method, max_length=1000)
-        checked.append(ReportedResult(measure, entry.baseline, entry.result, method))
+        baseline = None if entry.baseline is None else _plain_number(entry.baseline)
+        checked.append(ReportedResult(measure, baseline, _plain_number(entry.result), method))
     return tuple(checked)
+
+
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _plain_number(value: Decimal) -> Decimal:
+    """The number as written out in full ("1E+3" is 1000), so that it never reads in exponent
+    notation on a report card."""
+    return Decimal(format(value, "f"))
 
 
 def _satisfaction(value: Any) -> int | None:

@@ -456,7 +456,7 @@ class Solicitation(Aggregate):
                     sum(weights[c] * points for c, points in scores[e][proposal_id].items()) / 100
                     for e in evaluators
                 ]
-                total = (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.01"))
+                total = (sum(totals, Decimal(0)) / len(totals)).quantize(validation.CENT)
                 proposal = proposals[proposal_id]
                 ranked.append(
                     RankedProposal(
@@ -801,7 +801,7 @@ def _check_value(value: Decimal | None) -> Decimal:
         raise invalid("estimated_value", "must be a positive amount in USD")
     if not validation.in_whole_cents(value):
         raise invalid("estimated_value", "must be in whole cents")
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(validation.CENT)
 
 
 def _check_lines(lines: Iterable[NeedLine], consortium: Consortium) -> tuple[NeedLine, ...]:

@@ -7,6 +7,7 @@ a consortium may set stricter (lower) local values, which win where they are low
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Iterable
@@ -154,4 +155,8 @@ def check_local_thresholds(thresholds: Thresholds, within: str | None = None) ->
         ]
     if problems:
         raise InvalidValue("local thresholds may only be stricter than federal ones", problems)
-    return thresholds
+    return replace(  # "5000" is recorded as 5000.00
+        thresholds,
+        micro_purchase=thresholds.micro_purchase.quantize(validation.CENT),
+        simplified_acquisition=thresholds.simplified_acquisition.quantize(validation.CENT),
+    )

@@ -85,6 +85,10 @@ def email(field: str, value: str) -> str:
     return checked
 
 
+CENT = Decimal("0.01")
+"""Money is recorded in whole cents, with both places written ("356.9" as 356.90)."""
+
+
 def in_whole_cents(amount: Decimal) -> bool:
     """At most two decimal places: money is recorded in whole cents."""
     return amount.as_tuple().exponent >= -2  # type: ignore[operator]

@@ -7,13 +7,13 @@ always answer with the same bytes.
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, request
 from flask.views import MethodView
-from marshmallow import fields
+from marshmallow import ValidationError, fields, post_load, validates_schema
 
 from marketplace.domain.errors import NotFound
 from marketplace.web.blueprint import Blueprint
@@ -43,6 +43,30 @@ class ReleaseArgsSchema(PageArgsSchema):
         default_timezone=timezone.utc,
         metadata={"description": "releases dated before this moment (UTC without an offset)"},
     )
+
+    @validates_schema
+    def _moment_range(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is not None and end is not None and end < start:
+            raise ValidationError("must be at or after date_from", "date_to")
+
+    @post_load
+    def _in_utc(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {
+            **data,
+            **{name: in_utc(data[name]) for name in ("date_from", "date_to") if data.get(name)},
+        }
+
+
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC. One so near an end of the calendar that UTC cannot hold it (year 1 at
+    +14:00) is taken as that end: every release is dated between the two, so it compares with
+    them as the moment itself would."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        end = datetime.max if moment.year == datetime.max.year else datetime.min
+        return end.replace(tzinfo=timezone.utc)
 
 
 def _json(document: Any, headers: dict[str, str] | None = None) -> Response:

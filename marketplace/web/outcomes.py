@@ -125,7 +125,9 @@ class ReportCards(MethodView):
         year first. Small counts are shown with their n and flagged, never hidden."""
         year = _year(args["year"])
         with services().engines.reader.connect() as conn:
-            return outcomes_queries.report_cards(conn, year, args["page"], args["per_page"])
+            return outcomes_queries.report_cards(
+                conn, year, args["page"], args["per_page"], events.now().date()
+            )
 
 
 @blp.route("/offerings/<uuid:offering_id>/report-card")

@@ -296,6 +296,8 @@ def test_each_query_filter_narrows_the_export(market: dict[str, Any]) -> None:
     assert contracts(date_from=purchase_day.isoformat()) == bought
     assert contracts(date_to=(purchase_day - timedelta(days=1)).isoformat()) == formal
     assert contracts(date_from=award_day.isoformat(), date_to=award_day.isoformat()) == formal
+    assert contracts(date_to="9999-12-31") == formal + bought  # the calendar's last day
+    assert contracts(date_from="0001-01-01") == formal + bought
     assert contracts(consortium_id=market["consortium"]["id"]) == formal
     assert contracts(district_id=market["solo"]["id"]) == bought
     assert contracts(district_id=market["joiner"]["id"]) == [contract["id"]]

@@ -149,6 +149,27 @@ def test_releases_filter_by_date_from_inclusive_to_exclusive(demo: Any, client: 
     assert client.get(f"{RELEASES}?date_from=yesterday").status_code == 422
 
 
+def test_moments_at_the_ends_of_the_calendar_filter_as_themselves(demo: Any, client: Any) -> None:
+    everything = client.get(f"{RELEASES}?per_page=100").get_json()["releases"]
+    assert everything
+    cases = {
+        "date_from=0001-01-01T00:00:00%2B14:00": everything,  # before year 1 in UTC
+        "date_to=0001-01-01T00:00:00%2B14:00": [],
+        "date_to=9999-12-31T23:59:59-14:00": everything,  # after year 9999 in UTC
+        "date_from=9999-12-31T23:59:59-14:00": [],
+    }
+    for query, kept in cases.items():
+        response = client.get(f"{RELEASES}?per_page=100&{query}")
+        assert response.status_code == 200, (query, response.get_json())
+        assert response.get_json()["releases"] == kept, query
+
+
+def test_a_date_range_that_ends_before_it_begins_is_refused_naming_date_to(client: Any) -> None:
+    response = client.get(f"{RELEASES}?date_from=2026-12-31T00:00:00Z&date_to=2026-01-01T00:00:00Z")
+    assert response.status_code == 422
+    assert "date_to" in response.get_json()["errors"]["query"]
+
+
 def test_packages_are_byte_stable_with_sorted_keys_across_requests_and_a_rebuild(
     app: Any, demo: Any, client: Any
 ) -> None:

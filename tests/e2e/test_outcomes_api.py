@@ -215,6 +215,11 @@ def test_an_unknown_contract_is_not_found(signed: dict[str, Any]) -> None:
         ({"usage": {"average_minutes_per_week": 20000}}, "usage.average_minutes_per_week"),
         ({"usage": {"sessions": 1_000_000_001}}, "usage.sessions"),
         ({"usage": {"sessions": 10**25}}, "usage.sessions"),  # JSON allows it; no district could
+        ({"school_year": "9999-00"}, "school_year"),
+        ({"results": [{"measure": "Reading", "result": "1e999999", "method": "State test"}]},
+         "results.0.result"),
+        ({"results": [{"measure": "Reading", "result": "38.12345", "method": "State test"}]},
+         "results.0.result"),
     ],
 )
 def test_a_report_that_breaks_a_rule_is_refused_naming_the_field_and_records_nothing(
@@ -312,6 +317,8 @@ def test_report_card_queries_refuse_a_malformed_year_and_an_unknown_offering(
     _refused(anonymous.get("/api/v1/report-cards", query_string={"per_page": 1000}), 422, "per_page")
     offering = signed["offering"]["id"]
     _refused(anonymous.get(f"/api/v1/offerings/{offering}/report-card", query_string={"year": "26-27"}), 422, "year")
+    last = {"year": "9999-00"}  # would end in the year 10000
+    _refused(anonymous.get(f"/api/v1/offerings/{offering}/report-card", query_string=last), 422, "year")
     _refused(anonymous.get("/api/v1/offerings/6f1c1a52-0000-4000-8000-000000000000/report-card"), 404)
 
 

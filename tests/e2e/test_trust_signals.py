@@ -144,6 +144,29 @@ def test_the_designation_shows_as_a_label_on_the_offering(
     assert card["designations"] == [{k: v for k, v in issued.items() if k != "offering_id"}]
 
 
+def test_the_report_card_shows_the_designation_beside_the_outcomes_and_no_figure_changes(
+    shelf: tuple[Caller, list[dict[str, Any]]], authority: Caller, anonymous: Caller
+) -> None:
+    provider, offerings = shelf
+    offering = offerings[2]
+    path = f"/api/v1/offerings/{offering['id']}/report-card"
+    before = ok(anonymous.sees(provider).get(path))
+    assert before["designations"] == []
+
+    issued = designate(authority, offering)
+    anonymous.sees(authority)
+    after = ok(anonymous.get(path))
+
+    assert after["designations"] == [{k: v for k, v in issued.items() if k != "offering_id"}]
+    assert {k: v for k, v in after.items() if k != "designations"} == {
+        k: v for k, v in before.items() if k != "designations"
+    }
+    revoke = f"/api/v1/designations/{issued['id']}/revoke"
+    ok(authority.post(revoke, json={"reason": "No longer meets criterion 3."}))
+    anonymous.sees(authority)
+    assert [label["status"] for label in ok(anonymous.get(path))["designations"]] == ["revoked"]
+
+
 def test_the_catalog_filters_by_designation_only_when_asked(
     shelf: tuple[Caller, list[dict[str, Any]]], authority: Caller, anonymous: Caller
 ) -> None:

@@ -99,7 +99,7 @@ class Market:
     def cards(self, year: str | None, page: int = 1, per_page: int = 20) -> Any:
         self.services.runner.catch_up()
         with self.services.engines.reader.connect() as conn:
-            return cards.report_cards(conn, year, page, per_page)
+            return cards.report_cards(conn, year, page, per_page, date(2026, 11, 2))
 
 
 @pytest.fixture
@@ -264,6 +264,30 @@ def test_the_claimed_evidence_tier_and_its_study_come_from_the_offering(market: 
     }
     assert market.card(without)["claimed_evidence"] is None
     assert market.card(without)["n"] == 1  # no evidence claimed hides nothing
+
+
+def test_every_card_in_the_list_shows_its_offerings_designations_as_labels(market: Market) -> None:
+    a = market.district("Augusta")
+    provider, (designated, plain) = market.provider(("Designated Math", "Plain Math"))
+    market.report(market.contract(provider, designated, {a: 10}), a)
+    market.report(market.contract(provider, plain, {a: 10}), a)
+    authority, _ = market.app.open_account(None, Role.AUTHORITY, "State office")
+    market.app.issue_designation(
+        authority,
+        designated,
+        name="Montana Approved Personalized Learning Model",
+        issuer="Montana Office of Public Instruction",
+        criteria_url="https://opi.mt.example.gov/approved-models/criteria",
+        valid_from=date(2026, 9, 1),
+    )
+
+    listed = {card["offering"]["title"]: card for card in market.cards(YEAR).items}
+
+    assert [(d["name"], d["status"]) for d in listed["Designated Math"]["designations"]] == [
+        ("Montana Approved Personalized Learning Model", "active")
+    ]
+    assert listed["Plain Math"]["designations"] == []
+    assert listed["Designated Math"]["designations"] == market.card(designated)["designations"]
 
 
 # Years, offerings, paging -------------------------------------------------------------------------

@@ -278,7 +278,9 @@ def test_a_revision_that_changes_nothing_or_breaks_a_rule_is_refused(
 # The report's values ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("school_year", ["2026", "2026-28", "26-27", "2026/27", "2026-2027", "", "1999-00"])
+@pytest.mark.parametrize(
+    "school_year", ["2026", "2026-28", "26-27", "2026/27", "2026-2027", "", "1999-00", "9999-00"]
+)
 def test_a_malformed_school_year_is_refused(coop: Cooperative, contract: Contract, school_year: str) -> None:
     with refused(InvalidValue, coop.app) as info:
         report(coop, contract, 0, school_year)
@@ -299,6 +301,20 @@ def test_a_school_year_that_has_not_begun_is_refused(coop: Cooperative, contract
     assert "has not begun" in info.value.fields["school_year"][0]
 
 
+def test_a_result_is_recorded_written_out_in_full_within_its_bounds(
+    coop: Cooperative, contract: Contract
+) -> None:
+    given = [
+        ReportedResult("Reading", Decimal("1E+3"), Decimal("-1000000000"), "State test"),
+        ReportedResult("Math", None, Decimal("38.1234"), "State test"),
+    ]
+    reported = report(coop, contract, 0, results=given)
+    assert [(str(r.baseline), str(r.result)) for r in reported.results] == [
+        ("1000", "-1000000000"),
+        ("None", "38.1234"),
+    ]
+
+
 @pytest.mark.parametrize(
     "overrides, field",
     [
@@ -317,6 +333,9 @@ def test_a_school_year_that_has_not_begun_is_refused(coop: Cooperative, contract
         ({"results": [ReportedResult("Reading", None, Decimal(1), "")]}, "results.0.method"),
         ({"results": [ReportedResult("Reading", None, Decimal("NaN"), "Test")]}, "results.0.result"),
         ({"results": [ReportedResult("Reading", Decimal("Infinity"), Decimal(1), "Test")]}, "results.0.baseline"),
+        ({"results": [ReportedResult("Reading", None, Decimal("1e999999"), "Test")]}, "results.0.result"),
+        ({"results": [ReportedResult("Reading", Decimal("-1000000000.1"), Decimal(1), "Test")]}, "results.0.baseline"),
+        ({"results": [ReportedResult("Reading", None, Decimal("38.12345"), "Test")]}, "results.0.result"),
         (
             {"results": [ReportedResult("Reading", None, Decimal(1), "A"), ReportedResult("reading", None, Decimal(2), "B")]},
             "results.1.measure",

@@ -104,6 +104,23 @@ def test_a_direct_purchase_cannot_be_repriced_past_the_micro_purchase_threshold(
     assert _amend(coop, lowered, "37.50", by=buyer).total_value == usd("15000.00")
 
 
+def test_an_amended_price_is_recorded_in_whole_cents_and_an_absurd_one_is_refused(
+    coop: Cooperative, catalog: tuple[Account, Offering]
+) -> None:
+    contract = _bought(coop, catalog, (400,))
+    buyer = coop.buyers[1]
+
+    for absurd in ("1e30", "100000000.01", "-1"):
+        with refused(InvalidValue, coop.app, contract) as refusal:
+            _amend(coop, contract, absurd, by=buyer)
+        assert set(refusal.value.fields) == {"unit_price"}, absurd
+
+    amended = _amend(coop, contract, "30.5", by=buyer)
+    assert str(amended.unit_price) == "30.50"
+    assert [str(a.unit_price) for a in amended.allocations] == ["30.50"]
+    assert str(amended.total_value) == "12200.00"
+
+
 def test_a_consortium_s_direct_purchase_is_held_to_its_stricter_local_threshold(
     coop: Cooperative, catalog: tuple[Account, Offering]
 ) -> None:

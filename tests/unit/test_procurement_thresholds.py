@@ -159,6 +159,10 @@ def test_a_consortium_s_stricter_local_thresholds_win_over_federal_ones(
 
     solicitation = coop.draft(estimated_value=usd("150000"))
     assert solicitation.thresholds == Thresholds(date(2025, 10, 1), usd("5000"), usd("100000"))
+    recorded = coop.app.get_consortium(coop.consortium_id).local_thresholds
+    assert [(str(t.micro_purchase), str(t.simplified_acquisition)) for t in recorded] == [
+        ("5000.00", "100000.00")  # money in whole cents, both places written
+    ]
     assert solicitation.required_method is PROPOSALS
     assert coop.draft(estimated_value=usd("5000.01"), criteria=()).required_method is QUOTES
 

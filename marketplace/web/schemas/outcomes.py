@@ -10,6 +10,7 @@ from events.types import ReportedResult, Usage
 from marketplace.domain.errors import InvalidValue
 from marketplace.domain.outcomes import MAX_SESSIONS, MINUTES_IN_A_WEEK, SchoolYear
 from marketplace.web.schemas.common import PageArgsSchema, page_of
+from marketplace.web.schemas.trust import DesignationLabelSchema
 
 SCHOOL_YEAR_EXAMPLE = {"example": "2026-27", "description": "a school year, July 1 to June 30"}
 
@@ -262,6 +263,14 @@ class ReportCardSchema(Schema):
         required=True, metadata={"description": "fewer than 5 districts reported: read with care"}
     )
     claimed_evidence = fields.Nested(ClaimedEvidenceSchema, allow_none=True)
+    designations = fields.List(
+        fields.Nested(DesignationLabelSchema),
+        required=True,
+        metadata={
+            "description": "the offering's designations with their status on the day: labels "
+            "beside the outcomes, never part of any figure"
+        },
+    )
     districts_reporting = fields.Nested(DistrictCountsSchema, required=True)
     districts_served = fields.Nested(ServedSchema, required=True)
     rural_share = fields.Dict(
