@@ -94,12 +94,15 @@ def expected_version() -> int | None:
 
 
 def version_as_of(aggregate_id: Any, as_of: Any, label: str) -> int | None:
-    """For ``?as_of=``: the version then, or NotFound if the resource did not exist yet."""
+    """For ``?as_of=``: the version then, or NotFound if nothing had that id yet. Its message is
+    the one an id that names something else, or something the caller may not see, gets (``{label}
+    {id} not found``): ids of sealed proposals derive from public ids, and a different answer
+    for "not yet" would tell anyone which providers had bid, and when."""
     if as_of is None:
         return None
     version = marketplace().version_at(aggregate_id, as_of)
     if version is None:
-        raise NotFound(f"{label} {aggregate_id} did not exist at {as_of.isoformat()}")
+        raise NotFound(f"{label} {aggregate_id} not found")
     return version
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -458,6 +458,25 @@ def test_before_the_deadline_neither_the_solicitation_nor_the_board_reveals_a_pr
     (item,) = board["items"]
     assert item["id"] == solicitation["id"]
     assert [key for key in item if "proposal" in key] == ["proposals_due"]
+
+
+def test_no_read_as_of_a_moment_tells_a_proposal_id_from_an_id_that_names_nothing(
+    market: Market, sealed: tuple[dict[str, Any], list[dict[str, Any]], Caller]
+) -> None:
+    """A proposal's id derives from public ids (solicitation, provider): were a read of any
+    record "as of" a moment to answer differently for it, anyone could tell who bid, and when."""
+    _, proposals, _ = sealed
+    unknown = str(uuid4())
+    for route in ("solicitations", "contracts", "offerings", "outcome-reports"):
+        for caller in (market.anonymous, market.lead, market.bidders[1].caller):
+            for moment in ("2000-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00"):
+                answers = []
+                for target in (proposals[0]["id"], unknown):
+                    response = caller.get(f"/api/v1/{route}/{target}", query_string={"as_of": moment})
+                    body = response.get_json()
+                    answers.append((response.status_code, body["message"].replace(target, "ID")))
+                assert answers[0] == answers[1], (route, moment, answers)
+                assert answers[0][0] == 404
 
 
 def test_after_the_deadline_and_the_closing_the_lead_sees_the_opened_proposals(

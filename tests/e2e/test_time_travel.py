@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 from tests.conftest import complete_offering
 
@@ -31,7 +32,25 @@ def test_an_offering_as_of_before_it_existed_is_not_found(clock: Any, provider: 
     offering = caller.post("/api/v1/offerings", json=complete_offering()).get_json()
     response = caller.get(f"/api/v1/offerings/{offering['id']}", query_string={"as_of": before.isoformat()})
     assert response.status_code == 404
-    assert "did not exist" in response.get_json()["message"]
+    assert response.get_json()["message"] == f"offering {offering['id']} not found"
+
+
+def test_another_providers_draft_as_of_any_moment_answers_as_an_id_that_names_nothing(
+    clock: Any, provider: Any, make_provider: Any
+) -> None:
+    caller, _ = provider
+    other, _ = make_provider()
+    offering = caller.post("/api/v1/offerings", json=complete_offering()).get_json()
+    clock.advance(hours=1)
+    unknown = str(uuid4())
+    for moment in (clock.moment - timedelta(days=1), clock.moment):
+        answers = []
+        for target in (offering["id"], unknown):
+            response = other.sees(caller).get(
+                f"/api/v1/offerings/{target}", query_string={"as_of": moment.isoformat()}
+            )
+            answers.append((response.status_code, response.get_json()["message"].replace(target, "ID")))
+        assert answers[0] == answers[1] == (404, "offering ID not found")
 
 
 def test_a_draft_as_of_its_draft_days_stays_invisible_to_others(clock: Any, provider: Any, anonymous: Any) -> None:
