@@ -17,7 +17,7 @@ from flask import g, request
 from werkzeug.exceptions import ServiceUnavailable
 
 from marketplace.application import PendingReceipt, command_context
-from marketplace.domain.errors import InvalidValue, NotFound
+from marketplace.domain.errors import DomainError, InvalidValue, NotFound
 from marketplace.domain.idempotency import (
     KEY_HEADER,
     IdempotencyReceipt,
@@ -56,10 +56,14 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
             try:
                 with command_context(pending) as context:
                     result = view(*args, **kwargs)
-            except IntegrityError:
+            except (IntegrityError, DomainError):
+                # A request racing the first with the same key: it may collide with the first's
+                # save, or load what the first saved and be refused by the domain (published
+                # already, a proposal there already, a stale version). Either way the key says
+                # it is the same request: it gets the first one's result.
                 receipt = marketplace().find_receipt(actor, key)
                 if receipt is None:
-                    raise  # a real concurrent write to the resource: 409
+                    raise  # a real concurrent write (409), or the request's own fault
                 return _replay(receipt, fingerprint, render)
             g.log_position = context.position
             return result
@@ -78,13 +82,23 @@ def _replay(receipt: IdempotencyReceipt, fingerprint: str, render: Callable[[Any
     return render(resource), {REPLAYED_HEADER: "true"}
 
 
+MAX_DIGITS = 19
+"""A version or a log position has at most this many digits (a 64-bit integer's)."""
+
+
+def _is_count(value: str) -> bool:
+    """A whole number written in ASCII digits (``str.isdigit`` also takes "²" and other scripts'
+    digits) and short enough to be one."""
+    return value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS
+
+
 def expected_version() -> int | None:
     """The version named by ``If-Match`` (an ETag such as ``"3"``), or None when absent."""
     raw = request.headers.get("If-Match")
     if raw is None:
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not _is_count(value):
         raise InvalidValue(
             'If-Match must be the version as an ETag, such as "3"',
             {"If-Match": ['must be the version as an ETag, such as "3"']},
@@ -116,10 +130,10 @@ def await_requested_position(names: frozenset[str] | None = None) -> None:
     raw = request.headers.get(MIN_POSITION_HEADER)
     if raw is None:
         return
-    if not raw.strip().isdigit():
+    if not _is_count(raw.strip()):
         raise InvalidValue(
             f"{MIN_POSITION_HEADER} must be a log position (a whole number)",
-            {MIN_POSITION_HEADER: ["must be a whole number"]},
+            {MIN_POSITION_HEADER: [f"must be a whole number of at most {MAX_DIGITS} digits"]},
             location="headers",
         )
     position = int(raw)

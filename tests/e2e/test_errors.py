@@ -325,12 +325,16 @@ def test_a_revision_with_the_current_if_match_is_applied(provider: Any) -> None:
     assert response.headers["ETag"] == f'"{revised["version"]}"'
 
 
-def test_a_malformed_if_match_is_refused_naming_the_header(provider: Any) -> None:
+@pytest.mark.parametrize(
+    "value", ["abc", '"²"', '"' + "1" * 5000 + '"'],
+    ids=["letters", "a superscript digit", "5000 digits"],
+)
+def test_a_malformed_if_match_is_refused_naming_the_header(provider: Any, value: str) -> None:
     caller, _ = provider
     offering = draft(caller)
 
     response = caller.patch(
-        f"{OFFERINGS}/{offering['id']}", json={"title": "Second Title"}, headers={"If-Match": "abc"}
+        f"{OFFERINGS}/{offering['id']}", json={"title": "Second Title"}, headers={"If-Match": value}
     )
 
     assert "If-Match" in assert_envelope(response, 422)["errors"]["headers"]

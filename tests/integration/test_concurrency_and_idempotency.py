@@ -119,6 +119,47 @@ def test_two_racing_requests_with_the_same_key_create_one_offering(
     assert [e["type"] for e in history["items"]] == ["Drafted", "Published"]
 
 
+def test_a_racer_with_the_same_key_that_loads_after_the_first_saved_gets_the_first_result(
+    provider: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second request looked for a receipt before the first saved it, then loaded the
+    offering after: the offering is published already, which the domain refuses (409). The key
+    says it is the same request, so it gets the first one's result, and nothing is written."""
+    caller, _ = provider
+    offering = caller.post("/api/v1/offerings", json=complete_offering()).get_json()
+    headers = {"Idempotency-Key": "publish-once"}
+    first = caller.post(f"/api/v1/offerings/{offering['id']}/publish", headers=headers)
+    assert first.status_code == 200
+
+    original = Marketplace.find_receipt
+    looks: list[str] = []
+
+    def not_yet_at_first_look(self: Marketplace, actor: str, key: str) -> Any:
+        looks.append(key)
+        return None if len(looks) == 1 else original(self, actor, key)
+
+    monkeypatch.setattr(Marketplace, "find_receipt", not_yet_at_first_look)
+    late = caller.post(f"/api/v1/offerings/{offering['id']}/publish", headers=headers)
+
+    assert len(looks) == 2  # looked again after the refusal
+    assert late.status_code == 200, late.get_json()
+    assert late.headers["Idempotent-Replayed"] == "true"
+    assert late.get_json() == first.get_json()
+    history = caller.get(f"/api/v1/offerings/{offering['id']}/history").get_json()
+    assert [e["type"] for e in history["items"]] == ["Drafted", "Published"]
+
+
+def test_a_refused_request_with_a_key_no_one_used_is_refused_as_without_one(provider: Any) -> None:
+    caller, _ = provider
+    offering = caller.post("/api/v1/offerings", json=complete_offering()).get_json()
+    caller.post(f"/api/v1/offerings/{offering['id']}/publish")
+    again = caller.post(
+        f"/api/v1/offerings/{offering['id']}/publish", headers={"Idempotency-Key": "fresh-key"}
+    )
+    assert again.status_code == 409
+    assert "Idempotent-Replayed" not in again.headers
+
+
 def test_a_retried_account_creation_does_not_open_a_second_account(admin: Any, client: Any) -> None:
     headers = {"Idempotency-Key": "open-buyer"}
     body = {"role": "buyer", "name": "Lake County purchasing"}

@@ -42,9 +42,13 @@ def test_a_position_beyond_the_log_is_refused(anonymous: Any, services: Any) -> 
     assert "Min-Log-Position" in response.get_json()["errors"]["headers"]
 
 
-def test_a_malformed_position_is_refused(anonymous: Any) -> None:
-    response = anonymous.get("/api/v1/catalog", headers={"Min-Log-Position": "soon"})
+@pytest.mark.parametrize(
+    "value", ["soon", "²", "1" * 5000], ids=["word", "superscript", "5000 digits"]
+)
+def test_a_malformed_position_is_refused(anonymous: Any, value: str) -> None:
+    response = anonymous.get("/api/v1/catalog", headers={"Min-Log-Position": value})
     assert response.status_code == 422
+    assert "Min-Log-Position" in response.get_json()["errors"]["headers"]
 
 
 def test_without_catch_up_on_read_a_lagging_read_model_answers_503(lagging_app: Any, provider: Any) -> None:
