@@ -30,3 +30,19 @@ class CredentialIssued(MarketplaceCreated):
 class CredentialRevoked(MarketplaceEvent):
     TOPIC = "marketplace.Credential.Revoked"
     reason: str
+
+
+class CredentialLedgerOpened(MarketplaceCreated):
+    """An account's ledger of token changes (``marketplace.domain.accounts.CredentialLedger``)."""
+
+    TOPIC = "marketplace.CredentialLedger.Opened"
+    account_id: UUID
+
+
+class CredentialLedgerMoved(MarketplaceEvent):
+    """Tokens of the account were issued (``change`` "issued") or all revoked at once
+    ("revoked_all"), in the same save as the credentials named."""
+
+    TOPIC = "marketplace.CredentialLedger.Moved"
+    change: str
+    credential_ids: tuple[UUID, ...]

@@ -8,7 +8,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from events.types import Contact, OrganizationIdentifier, Role
-from marketplace.domain.accounts import Account, Credential, require_credential_manager
+from marketplace.domain.accounts import (
+    Account,
+    Credential,
+    CredentialLedger,
+    require_credential_manager,
+)
 from marketplace.domain.districts import District
 from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
 from marketplace.domain.offerings import Offering
@@ -46,7 +51,9 @@ class CatalogUseCases(_Base):
             kind = "provider" if isinstance(organization, Provider) else "district"
         account = Account.open(by, role, name, organization_id, kind)
         credential, token = Credential.issue(by, account)
-        self.save(account, credential)
+        ledger = CredentialLedger.open(by, account.id)
+        ledger.record(by, CredentialLedger.ISSUED, [credential])
+        self.save(account, credential, ledger)
         return account, token
 
     # Credentials: ``by`` None is the operator at the console ---------------------------------
@@ -60,9 +67,20 @@ class CatalogUseCases(_Base):
     def issue_credential(self, by: Account | None, account_id: UUID) -> tuple[Credential, str]:
         """A new token for the account (its own rotation, an admin's or the operator's); the
         token is returned here and never again."""
-        credential, token = Credential.issue(by, self.credential_holder(by, account_id))
-        self.save(credential)
+        holder = self.credential_holder(by, account_id)
+        ledger = self._credential_ledger(by, account_id)
+        credential, token = Credential.issue(by, holder)
+        ledger.record(by, CredentialLedger.ISSUED, [credential])
+        self.save(credential, ledger)
         return credential, token
+
+    def _credential_ledger(self, by: Account | None, account_id: UUID) -> CredentialLedger:
+        """The account's ledger of token changes as it stands (opened here for an account that
+        has none yet: two opening it at once collide on its derived id, as any race on it)."""
+        ledger = self.load_optional(CredentialLedger.id_for(account_id))
+        if isinstance(ledger, CredentialLedger):
+            return ledger
+        return CredentialLedger.open(by, account_id)
 
     def revoke_credential(self, by: Account | None, credential_id: UUID, reason: str) -> Credential:
         credential = self.load_optional(credential_id)
@@ -82,12 +100,17 @@ class CatalogUseCases(_Base):
         """Revoke every live credential of the account among those ``listed`` gives (the
         account's live ones as the credentials read model lists them, caught up to the log
         head: asked only once ``by`` may manage the account's tokens and the account is found),
-        all in one save: either every one is revoked or none is. Returns those revoked."""
+        all in one save: either every one is revoked or none is. Returns those revoked.
+
+        The account's ledger is read before the listing and moved in the same save, even when
+        none is live: a token issued meanwhile moves it too, so one of the two saves fails as a
+        concurrent write (409), and the revocation, tried again, lists that token."""
         account = self.credential_holder(by, account_id)
+        ledger = self._credential_ledger(by, account_id)
         credentials = [self._get(Credential, c, "credential") for c in listed()]
         revoked = Credential.revoke_all(by, account, credentials, reason)
-        if revoked:
-            self.save(*revoked)
+        ledger.record(by, CredentialLedger.REVOKED_ALL, revoked)
+        self.save(*revoked, ledger)
         return revoked
 
     # Providers -----------------------------------------------------------------------------

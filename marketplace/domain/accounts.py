@@ -4,7 +4,9 @@ Rules enforced here for credentials (an account's tokens):
 - the account itself (rotating its token), an admin, or the operator at the console issues a new
   one; nobody else manages an account's tokens, and to anybody else a credential does not exist;
 - a credential is revoked once, with a reason (required, at most 2,000 characters);
-- revoking all of an account's credentials revokes each live one together: one reason, one moment.
+- revoking all of an account's credentials revokes each live one together: one reason, one moment;
+- issuing a token and revoking all of the account's tokens never interleave (``CredentialLedger``):
+  a token issued while they are being revoked is revoked with them, or not issued.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from eventsourcing.domain import Aggregate
 
 import events
 from events import MarketplaceEvent
-from events.accounts import AccountBoundToOrganization, AccountOpened, CredentialIssued, CredentialRevoked
+from events.accounts import (
+    AccountBoundToOrganization,
+    AccountOpened,
+    CredentialIssued,
+    CredentialLedgerMoved,
+    CredentialLedgerOpened,
+    CredentialRevoked,
+)
 from events.types import Role
 from marketplace.domain import validation
 from marketplace.domain.errors import NotAllowed, WrongState, invalid
@@ -30,6 +39,7 @@ OPERATOR = "operator"
 """The actor recorded for commands run by an operator from the command line."""
 
 _CREDENTIAL_NAMESPACE = uuid5(NAMESPACE_URL, "urn:marketplace:credential")
+_LEDGER_NAMESPACE = uuid5(NAMESPACE_URL, "urn:marketplace:credential-ledger")
 TOKEN_PREFIX = "mkt_"
 
 
@@ -234,6 +244,55 @@ class Credential(Aggregate):
         self.revoked_at = event.timestamp
         self.revoked_by = event.actor
         self.revocation_reason = event.reason
+
+
+class CredentialLedger(Aggregate):
+    """An account's token changes, one after another: each issue of a token and each revocation
+    of all of them is recorded here, in the same save as the credentials. Two that race load the
+    same version, so the second to save fails as a concurrent write (409) and is tried again on
+    what the first did: a revocation of all of an account's tokens never misses one issued
+    while it ran (the token a thief mints as the admin revokes the one stolen)."""
+
+    TOPIC = "marketplace.CredentialLedger"
+    Event = MarketplaceEvent
+    Created = CredentialLedgerOpened
+
+    ISSUED = "issued"
+    REVOKED_ALL = "revoked_all"
+
+    @staticmethod
+    def id_for(account_id: UUID) -> UUID:
+        return uuid5(_LEDGER_NAMESPACE, str(account_id))
+
+    @classmethod
+    def open(cls, by: Account | None, account_id: UUID) -> CredentialLedger:
+        """The account's ledger, opened with its first change (an account opened before there
+        were ledgers gets one at its first)."""
+        return cls._create(
+            CredentialLedgerOpened, id=cls.id_for(account_id), actor=actor_of(by), account_id=account_id
+        )
+
+    def record(self, by: Account | None, change: str, credentials: Iterable[Credential]) -> None:
+        if change not in (self.ISSUED, self.REVOKED_ALL):
+            raise ValueError(f"unknown change {change!r}")
+        self.trigger_event(
+            CredentialLedgerMoved,
+            actor=actor_of(by),
+            change=change,
+            credential_ids=tuple(c.id for c in credentials),
+        )
+
+    @singledispatchmethod
+    def when(self, event: MarketplaceEvent) -> None:
+        raise NotImplementedError(type(event))
+
+    @when.register
+    def _(self, event: CredentialLedgerOpened) -> None:
+        self.account_id = event.account_id
+
+    @when.register
+    def _(self, event: CredentialLedgerMoved) -> None:
+        pass  # its version is what matters: two changes made from the same one collide
 
 
 def _revocation_reason(reason: str) -> str:

@@ -9,8 +9,11 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
+from events.types import Role
 from marketplace.application import Marketplace
+from marketplace.domain.accounts import Credential
 from tests.conftest import Caller, complete_offering
 
 
@@ -202,3 +205,40 @@ def test_two_concurrent_revocations_of_one_token_give_one_success_and_one_409(
     assert sorted(r.status_code for r in responses) == [200, 409]
     stored = list(services.app.events.get(UUID(issued["id"])))
     assert [type(e).__name__ for e in stored] == ["CredentialIssued", "CredentialRevoked"]
+
+
+def test_a_token_issued_while_all_of_its_accounts_tokens_are_revoked_is_not_left_live(
+    services: Any,
+) -> None:
+    """The revocation lists the live tokens, and before it saves, another request issues one
+    (a thief rotating the stolen token). The revocation fails as a concurrent write (409), and
+    tried again it lists and revokes the new one too."""
+    app = services.app
+    admin, _ = app.open_account(None, Role.ADMIN, "Security officer")
+    holder, stolen = app.open_account(None, Role.BUYER, "Dana Reyes")
+    minted: list[str] = []
+
+    def listed_while_one_is_issued() -> list[UUID]:
+        _, token = app.issue_credential(app.authenticate(stolen), holder.id)
+        minted.append(token)
+        return [Credential.id_for(stolen)]  # as listed before the new one was saved
+
+    with pytest.raises(IntegrityError):
+        app.revoke_credentials(admin, holder.id, listed_while_one_is_issued, "Token stolen.")
+    assert app.authenticate(stolen) is not None  # nothing revoked: the failed save wrote nothing
+
+    both = [Credential.id_for(stolen), Credential.id_for(minted[0])]
+    revoked = app.revoke_credentials(admin, holder.id, lambda: both, "Token stolen.")
+    assert sorted(c.id for c in revoked) == sorted(both)
+    assert app.authenticate(stolen) is None and app.authenticate(minted[0]) is None
+
+
+def test_a_token_issued_after_a_revocation_of_all_saved_is_a_new_live_token(services: Any) -> None:
+    app = services.app
+    admin, _ = app.open_account(None, Role.ADMIN, "Security officer")
+    holder, first = app.open_account(None, Role.BUYER, "Dana Reyes")
+    app.revoke_credentials(admin, holder.id, lambda: [Credential.id_for(first)], "Rotation.")
+    _, fresh = app.issue_credential(admin, holder.id)
+    assert app.authenticate(first) is None
+    assert app.authenticate(fresh) is not None
+
