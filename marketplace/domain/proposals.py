@@ -69,12 +69,8 @@ class Proposal(Aggregate):
         now: datetime,
     ) -> Proposal:
         by.require_role(Role.PROVIDER)
-        if by.organization_id is None:
-            raise NotAllowed("register your provider before proposing")
+        solicitation.require_may_respond(by, "proposing")
         solicitation.require_open_for_proposals(now)
-        if solicitation.invited_provider_ids and by.organization_id not in solicitation.invited_provider_ids:
-            method = solicitation.method.value.replace("_", " ")
-            raise NotAllowed(f"this solicitation ({method}) is open to its invited providers only")
         checked = _check_proposal(by, offerings, pricing, narrative)
         return cls._create(
             ProposalSubmitted,

@@ -274,8 +274,20 @@ class Solicitation(Aggregate):
 
     # Questions and evaluators -----------------------------------------------------------------
 
+    def require_may_respond(self, by: Account, doing: str) -> None:
+        """A provider account responds (proposes, asks) for its registered provider, and only
+        as an invited one when the solicitation invites providers (a request for quotes)."""
+        if by.organization_id is None:
+            raise NotAllowed(f"register your provider before {doing}")
+        if self.invited_provider_ids and by.organization_id not in self.invited_provider_ids:
+            method = self.method.value.replace("_", " ")
+            raise NotAllowed(f"this solicitation ({method}) is open to its invited providers only")
+
     def ask_question(self, by: Account, text: str, now: datetime) -> UUID:
+        """A registered provider that may propose asks (an invited one, when the solicitation
+        invites); its answer is given to all."""
         by.require_role(Role.PROVIDER)
+        self.require_may_respond(by, "asking questions")
         self._require_status(SolicitationStatus.PUBLISHED, "asked questions")
         if now >= self.questions_due:
             raise WrongState("questions were due by " + self.questions_due.isoformat())

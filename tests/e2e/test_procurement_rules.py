@@ -542,6 +542,21 @@ def test_after_the_deadline_a_named_evaluator_who_attested_sees_the_proposals(
 # Rule 4: nothing accepted, revised or withdrawn after the deadline ----------------------------
 
 
+def test_a_provider_account_with_no_registered_provider_cannot_ask_a_question(
+    market: Market, make_account: Any
+) -> None:
+    solicitation = market.open()
+    unregistered = make_account("provider")
+    before = market.get(solicitation["id"])
+
+    response = unregistered.post(
+        f"/api/v1/solicitations/{solicitation['id']}/questions", json={"text": "Is offline use required?"}
+    )
+
+    assert "register your provider" in refused(response, 403)["message"]
+    assert market.get(solicitation["id"]) == before
+
+
 def test_a_question_cannot_be_answered_after_the_proposals_deadline(market: Market) -> None:
     solicitation = market.open()
     path = f"/api/v1/solicitations/{solicitation['id']}/questions"

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from events.types import ProcurementMethod
+from events.types import ProcurementMethod, Role
 from marketplace.domain.districts import Consortium
 from marketplace.domain.errors import (
     AuthenticationRequired,
@@ -232,6 +232,23 @@ def test_only_invited_providers_may_answer_a_request_for_quotes(coop: Cooperativ
 
     proposal = coop.submit(2, solicitation)
     assert proposal.provider_id == coop.provider_id(2)
+
+
+def test_only_a_registered_provider_that_may_propose_asks_a_question(coop: Cooperative) -> None:
+    unregistered, _ = coop.app.open_account(None, Role.PROVIDER, "Not yet registered")
+    outsider, _ = coop.add_provider("84-9000009", "Outsider", per_student("300.00"))
+    solicitation = coop.draft(**coop.rfq_spec())
+    coop.app.publish_solicitation(coop.lead, solicitation.id)
+
+    with refused(NotAllowed, coop.app) as refusal:
+        coop.app.ask_question(unregistered, solicitation.id, "Is offline use required?")
+    assert "register your provider" in str(refusal.value)
+    with refused(NotAllowed, coop.app) as refusal:
+        coop.app.ask_question(outsider, solicitation.id, "Is offline use required?")
+    assert "invited providers only" in str(refusal.value)
+
+    asked = coop.app.ask_question(coop.providers[1], solicitation.id, "Is offline use required?")
+    assert [q.text for q in asked.questions.values()] == ["Is offline use required?"]
 
 
 def test_a_noncompetitive_solicitation_naming_its_source_refuses_others_saying_so(

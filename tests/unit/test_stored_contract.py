@@ -252,7 +252,7 @@ def test_the_token_is_not_written_to_the_store(app: Marketplace) -> None:
 
     states = [n.state for n in app.notification_log.select(start=1, limit=10)]
 
-    assert len(states) == 2  # the account and its credential
+    assert len(states) == 4  # the account, its credential, its ledger opened and moved
     assert not any(secret in state for state in states)
 
 
