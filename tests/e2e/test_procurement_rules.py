@@ -549,9 +549,8 @@ def test_a_provider_account_with_no_registered_provider_cannot_ask_a_question(
     unregistered = make_account("provider")
     before = market.get(solicitation["id"])
 
-    response = unregistered.post(
-        f"/api/v1/solicitations/{solicitation['id']}/questions", json={"text": "Is offline use required?"}
-    )
+    path = f"/api/v1/solicitations/{solicitation['id']}/questions"
+    response = unregistered.post(path, json={"text": "Is offline use required?"})
 
     assert "register your provider" in refused(response, 403)["message"]
     assert market.get(solicitation["id"]) == before
