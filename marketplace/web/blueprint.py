@@ -10,7 +10,8 @@ the view is declared, serves every request. The OpenAPI document is the same eit
 Its parser refuses, before any schema sees them, strings anywhere in a JSON body or a query
 string that cannot be recorded as text (``marketplace.domain.validation.unfit_text``: control
 characters, unpaired surrogates), naming each: a NUL recorded in an event would stop every
-PostgreSQL read model at that event, and an unpaired surrogate cannot be encoded at all.
+PostgreSQL read model at that event, and an unpaired surrogate cannot be encoded at all. It also
+refuses a query parameter that takes one value given more than once (``repeated_singles``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import flask_smorest
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, fields
 from webargs.flaskparser import FlaskParser
 
 from marketplace.domain.validation import unfit_text
@@ -45,14 +46,33 @@ def unfit_strings(data: Any) -> Any:
     return found or None
 
 
+def repeated_singles(schema: Schema, args: Any) -> dict[str, list[str]] | None:
+    """Messages for each query parameter given more than once that takes one value (not a list
+    such as the catalog's ``subject``): parsing would keep its first value and drop the others
+    unseen, so that ``method=a&method=b`` would quietly mean ``method=a``."""
+    singles = {
+        field.data_key or name
+        for name, field in schema.load_fields.items()
+        if not isinstance(field, fields.List)
+    }
+    found = {
+        name: ["given more than once; it takes one value"]
+        for name, values in args.lists()
+        if len(values) > 1 and name in singles
+    }
+    return found or None
+
+
 class Parser(FlaskParser):
     def pre_load(self, location_data: Any, *, schema: Schema, req: Any, location: str) -> Any:
         raw = location_data
+        repeated = None
         if location in ("query", "querystring"):  # every value of a repeated parameter
             raw = {name: v[0] if len(v) == 1 else v for name, v in req.args.lists()}
+            repeated = repeated_singles(schema, req.args)
         problems = unfit_strings(raw) if location in ("json", "query", "querystring") else None
-        if problems:
-            raise ValidationError(problems)
+        if problems or repeated:
+            raise ValidationError({**(repeated or {}), **(problems or {})})
         return super().pre_load(location_data, schema=schema, req=req, location=location)
 
 

@@ -479,3 +479,12 @@ def test_an_absurd_max_price_is_a_422_naming_the_parameter(anonymous: Any) -> No
     response = anonymous.get("/api/v1/catalog?max_price=1e30")
     assert response.status_code == 422
     assert "max_price" in response.get_json()["errors"]["query"]
+
+
+def test_a_query_parameter_that_takes_one_value_given_twice_is_refused_naming_it(
+    anonymous: Any,
+) -> None:
+    response = anonymous.get("/api/v1/catalog?page=1&page=2")
+    assert "page" in assert_envelope(response, 422)["errors"]["query"]
+    either = anonymous.get("/api/v1/catalog?subject=math&subject=science")  # a list: any of them
+    assert either.status_code == 200

@@ -320,6 +320,7 @@ def test_each_query_filter_narrows_the_export(market: dict[str, Any]) -> None:
         ({"date_from": "last tuesday"}, "date_from"),
         ({"district_id": "not-a-uuid"}, "district_id"),
         ({"date_from": "2026-12-31", "date_to": "2026-01-01"}, "date_to"),
+        ({"method": ["direct_purchase", "sealed_bids"]}, "method"),  # one value, not either
     ],
 )
 def test_bad_query_arguments_are_refused_with_the_error_envelope(
