@@ -28,6 +28,7 @@ from marketplace.web import (
     solicitations,
     trust,
 )
+from marketplace.web.auth import require_account
 from marketplace.web.commands import POSITION_HEADER, await_requested_position
 from marketplace.web.errors import http_error, register_error_handlers
 from marketplace.web.reads import check_reads, declared_reads
@@ -82,6 +83,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     @app.before_request
     def _start_timer() -> None:
         g.started = time.perf_counter()
+
+    @app.before_request
+    def _writes_need_an_account() -> None:
+        """Every write of the API needs an account: a caller without one, or with a bad token,
+        is told so (401) before its body is read, not told what the body lacks (422)."""
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.blueprint:
+            require_account()
 
     @app.before_request
     def _read_your_writes() -> None:

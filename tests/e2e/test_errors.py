@@ -488,3 +488,12 @@ def test_a_query_parameter_that_takes_one_value_given_twice_is_refused_naming_it
     assert "page" in assert_envelope(response, 422)["errors"]["query"]
     either = anonymous.get("/api/v1/catalog?subject=math&subject=science")  # a list: any of them
     assert either.status_code == 200
+
+
+def test_a_write_without_an_account_is_refused_401_before_its_body_is_read(
+    anonymous: Any, client: Any
+) -> None:
+    for headers in ({}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer not-a-token"}):
+        response = client.post("/api/v1/offerings", json={}, headers=headers)
+        assert assert_envelope(response, 401)["status"] == 401, headers
+    assert client.post("/api/v1/no-such-thing", json={}).status_code == 404
