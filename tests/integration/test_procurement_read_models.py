@@ -283,8 +283,10 @@ def test_local_thresholds_are_kept_as_decimal_strings_in_the_order_they_were_set
 
     found = procurement.read(q.consortium, consortium["id"])
     assert found["local_thresholds"] == [
-        {"effective_from": "2026-01-01", "micro_purchase": "5000", "simplified_acquisition": "100000"},
-        {"effective_from": "2027-07-01", "micro_purchase": "7500.50", "simplified_acquisition": "150000"},
+        {"effective_from": "2026-01-01", "micro_purchase": "5000.00",
+         "simplified_acquisition": "100000.00"},
+        {"effective_from": "2027-07-01", "micro_purchase": "7500.50",
+         "simplified_acquisition": "150000.00"},
     ]
 
 
