@@ -20,7 +20,7 @@ invites; a formal method is publicly advertised, open to every provider, so it i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from enum import Enum
 from functools import singledispatchmethod
@@ -264,6 +264,9 @@ class Solicitation(Aggregate):
             )
         merged = {**self.spec(), **changes}
         checked = _check_spec(merged, consortium)
+        for due in ("proposals_due", "questions_due"):
+            if due in changes and checked[due] <= now:  # a date already past stays as it was
+                raise invalid(due, "must stay in the future")
         if checked["proposals_due"] <= now:
             raise invalid("proposals_due", "must stay in the future")
         _check_criteria_complete(self.method, checked["criteria"])
@@ -798,12 +801,29 @@ def _check_spec(spec: dict[str, Any], consortium: Consortium) -> dict[str, Any]:
         moment = checked[name]
         if not isinstance(moment, datetime) or moment.tzinfo is None:
             problems.setdefault(name, []).append("required, as a date and time with its time zone")
+        elif not _within_deadline_years(moment):
+            problems.setdefault(name, []).append(
+                f"must fall in the years {DEADLINE_YEARS[0]} to {DEADLINE_YEARS[-1]} (UTC)"
+            )
     if not problems and checked["questions_due"] >= checked["proposals_due"]:
         problems["questions_due"] = ["must be before proposals_due"]
     if problems:
         summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(problems.items()))
         raise InvalidValue(summary, problems)
     return checked
+
+
+DEADLINE_YEARS = range(2000, 2100)
+"""The years a deadline may fall in, in UTC. A moment near either end of the calendar may not
+even have a UTC time (9999-12-31 at -05:00 is in the year 10000): recorded, no read model could
+apply it and no scheduler could compare it."""
+
+
+def _within_deadline_years(moment: datetime) -> bool:
+    try:
+        return moment.astimezone(timezone.utc).year in DEADLINE_YEARS
+    except OverflowError:
+        return False
 
 
 def _check_value(value: Decimal | None) -> Decimal:

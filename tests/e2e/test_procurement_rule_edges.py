@@ -427,3 +427,23 @@ def test_a_revision_claiming_an_evidence_tier_without_its_study_is_refused_namin
     after = ok(caller.get(path))
     assert after["version"] == drafted["version"] and after["evidence"] is None
     assert log_head(app) == head
+
+
+def test_a_deadline_with_no_time_in_utc_is_refused_and_nothing_is_recorded(
+    market: Market, services: Any
+) -> None:
+    """9999-12-31 at -05:00 is in the year 10000 in UTC: recorded, it stopped the read models and
+    the scheduler for every solicitation."""
+    head = services.runner.head()
+    body = market.need()
+    body["proposals_due"] = "9999-12-31T23:00:00-05:00"
+    refused(market.lead.post("/api/v1/solicitations", json=body), 422, "proposals_due")
+    assert services.runner.head() == head
+
+    published = market.open()
+    amend = f"/api/v1/solicitations/{published['id']}/amendments"
+    late = {"rationale": "Extend.", "proposals_due": "9999-12-31T23:00:00-05:00"}
+    refused(market.lead.post(amend, json=late), 422, "proposals_due")
+    assert market.get(published["id"])["version"] == published["version"]
+    health = market.anonymous.get("/health").get_json()
+    assert health["status"] == "ok", health

@@ -5,7 +5,7 @@ is publicly advertised, open to every provider, so it invites none."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import uuid4
 
@@ -169,6 +169,49 @@ def test_a_solicitation_cannot_be_amended_after_its_deadline(coop: Cooperative) 
             coop.lead, solicitation.id, {"criteria": REVISED_CRITERIA}, "Too late to change."
         )
     assert coop.app.get_solicitation(solicitation.id).criteria == CP_CRITERIA
+
+
+def test_an_amendment_cannot_move_the_questions_deadline_into_the_past(coop: Cooperative) -> None:
+    solicitation = coop.published()
+    coop.clock.moment += timedelta(days=1)  # the questions deadline is still 6 days ahead
+
+    with refused(InvalidValue, coop.app, solicitation) as refusal:
+        coop.app.amend_solicitation(
+            coop.lead,
+            solicitation.id,
+            {"questions_due": coop.clock.moment - timedelta(hours=1)},
+            "Close questions early.",
+        )
+    assert set(refusal.value.fields) == {"questions_due"}
+
+    sooner = {"questions_due": coop.clock.moment + timedelta(hours=1)}
+    past_questions = coop.app.amend_solicitation(coop.lead, solicitation.id, sooner, "Sooner.")
+    coop.clock.moment += timedelta(hours=2)  # questions now closed; other changes still allowed
+    amended = coop.app.amend_solicitation(
+        coop.lead, past_questions.id, {"description": "Grades 6-8."}, "Clarify the grades."
+    )
+    assert amended.description == "Grades 6-8."
+
+
+@pytest.mark.parametrize(
+    "due",
+    [
+        datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),  # year 10000 in UTC
+        datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5))),  # year 0 in UTC
+        datetime(2100, 1, 1, tzinfo=timezone.utc),
+        datetime(1999, 12, 31, 23, 59, tzinfo=timezone.utc),
+    ],
+)
+def test_a_deadline_outside_the_years_2000_to_2099_is_refused_on_drafting_and_amending(
+    coop: Cooperative, due: datetime
+) -> None:
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.draft(proposals_due=due)
+    assert "proposals_due" in refusal.value.fields
+    solicitation = coop.published()
+    with refused(InvalidValue, coop.app, solicitation) as refusal:
+        coop.app.amend_solicitation(coop.lead, solicitation.id, {"proposals_due": due}, "Extend.")
+    assert "proposals_due" in refusal.value.fields
 
 
 def test_a_request_for_quotes_needs_at_least_three_invited_providers_to_publish(
