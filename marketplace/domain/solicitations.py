@@ -461,6 +461,7 @@ class Solicitation(Aggregate):
             if responsive and not evaluators:
                 raise WrongState("no named evaluator has attested and scored yet")
             weights = {c.name: Decimal(c.weight) for c in self.criteria}
+            exact: dict[UUID, Decimal] = {}
             for proposal_id in responsive:
                 missing = [str(e) for e in evaluators if proposal_id not in scores[e]]
                 if missing:
@@ -471,17 +472,18 @@ class Solicitation(Aggregate):
                     sum(weights[c] * points for c, points in scores[e][proposal_id].items()) / 100
                     for e in evaluators
                 ]
-                total = (sum(totals, Decimal(0)) / len(totals)).quantize(validation.CENT)
+                exact[proposal_id] = sum(totals, Decimal(0)) / len(totals)
                 proposal = proposals[proposal_id]
                 ranked.append(
                     RankedProposal(
                         proposal_id,
                         proposal.provider_id,
-                        total,
+                        exact[proposal_id].quantize(validation.CENT),  # as shown and recorded
                         proposal.unit_price_for(self.total_seats()),
                     )
                 )
-            ranked.sort(key=lambda r: (-r.total, r.unit_price, str(r.proposal_id)))
+            # Ranked on the exact weighted total: two shown alike to the cent may differ.
+            ranked.sort(key=lambda r: (-exact[r.proposal_id], r.unit_price, str(r.proposal_id)))
         self.trigger_event(
             SolicitationEvaluated,
             actor=str(by.id),

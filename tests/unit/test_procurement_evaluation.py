@@ -284,6 +284,24 @@ def test_the_ranking_is_the_weighted_total_averaged_over_the_evaluators(coop: Co
     )
 
 
+def test_the_ranking_follows_the_exact_weighted_total_not_the_total_shown_to_the_cent(
+    coop: Cooperative, closed: tuple[Solicitation, list[Proposal]]
+) -> None:
+    """70.004 (the dearer proposal) ranks above 70.000: both are shown as 70.00, and a tie
+    would have gone to the cheaper one."""
+    solicitation, (dearer, cheaper) = closed
+    evaluator = coop.evaluators[0]
+    coop.score(evaluator, solicitation, dearer, "70.01", 70)  # type: ignore[arg-type]
+    coop.score(evaluator, solicitation, cheaper, 70, 70)
+
+    evaluated = coop.app.complete_evaluation(coop.lead, solicitation.id)
+
+    assert [(r["proposal_id"], str(r["total"])) for r in evaluated.ranking] == [
+        (dearer.id, "70.00"),
+        (cheaper.id, "70.00"),
+    ]
+
+
 def test_the_ranking_waits_for_every_attested_evaluator_to_score_every_proposal(
     coop: Cooperative, closed: tuple[Solicitation, list[Proposal]]
 ) -> None:
