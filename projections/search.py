@@ -92,7 +92,16 @@ offerings on the two (on SQLite, only those holding a word that begins with "the
 
 
 def search_terms(q: str | None) -> list[str]:
-    return re.findall(r"\w+", (q or "").lower())[:MAX_TERMS]
+    """The words of a search that narrow it: each once, common words (``STOP_WORDS``) left out
+    before any limit, so that "the" twelve times cannot push the one real word out."""
+    words = dict.fromkeys(w for w in re.findall(r"\w+", (q or "").lower()) if w not in STOP_WORDS)
+    return list(words)
+
+
+def too_many_terms(q: str | None) -> bool:
+    """More than ``MAX_TERMS`` words that narrow: refused rather than some of them dropped, since
+    an offering must hold every word."""
+    return len(search_terms(q)) > MAX_TERMS
 
 
 def _fts5_term(term: str) -> str:

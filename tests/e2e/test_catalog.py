@@ -182,6 +182,23 @@ def test_full_text_ignores_common_english_words_on_either_database(
     assert search(anonymous, q="the")["total"] == 2  # narrows nothing
 
 
+def test_common_words_never_push_a_real_word_out_and_too_many_words_are_refused(
+    provider: Any, anonymous: Any
+) -> None:
+    caller, _ = provider
+    plain_text = {**NEUTRAL_TEXT, "description": "Weekly lessons."}
+    orchard = publish(caller, draft(caller, **{**plain_text, "title": "Orchard Studio"}))
+    publish(caller, draft(caller, **{**plain_text, "title": "Telescope Studio"}))
+
+    padded = search(anonymous, caller, q=" ".join(["the"] * 15 + ["orchard"]))
+    assert ids(padded) == [orchard["id"]]
+
+    thirteen = " ".join(f"word{n}" for n in range(13))
+    response = anonymous.get("/api/v1/catalog", query_string={"q": thirteen})
+    assert response.status_code == 422
+    assert "q" in response.get_json()["errors"]["query"]
+
+
 def test_full_text_with_no_match_finds_nothing(provider: Any, anonymous: Any) -> None:
     caller, _ = provider
     publish(caller, draft(caller, **NEUTRAL_TEXT))

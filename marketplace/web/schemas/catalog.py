@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from events.types import Delivery, GradeBand, Interoperability, ModelType, PriceUnit, Subject
 from marketplace.domain.offerings import MAX_PRICE
 from marketplace.web.schemas.common import DecimalString, PageArgsSchema, one_of
 from marketplace.web.schemas.offerings import OfferingCardSchema
 from marketplace.web.schemas.trust import DesignationLabelSchema, PrivacySummarySchema
-from projections.search import FACETS, SORTS, TRUST_FACETS
+from projections.search import FACETS, MAX_TERMS, SORTS, TRUST_FACETS, too_many_terms
 
 EVIDENCE_TIERS = ["1", "2", "3", "4", "none"]
 
@@ -20,10 +20,18 @@ def _many(validator: validate.Validator, description: str) -> fields.List:
     )
 
 
+def _at_most_max_terms(q: str) -> None:
+    if too_many_terms(q):
+        raise ValidationError(
+            f"at most {MAX_TERMS} words that narrow the search (common words such as the, for, "
+            "with are not counted)"
+        )
+
+
 class CatalogArgsSchema(PageArgsSchema):
     q = fields.String(
         load_default=None,
-        validate=validate.Length(max=200),
+        validate=[validate.Length(max=200), _at_most_max_terms],
         metadata={
             "description": "Words to find in title, summary, description or provider name; an "
             "offering must hold every word, or a word it begins (orch finds Orchard). Common "
