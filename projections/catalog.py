@@ -203,7 +203,7 @@ class _Batch:
             else:  # the words only (no positions): lookups need no more, and rows stay narrow
                 writes.append(
                     PreparedWrite(
-                        f"INSERT INTO {table} (search_key, words) SELECT k, strip(to_tsvector('english', v)) "
+                        f"INSERT INTO {table} (search_key, words) SELECT k, {POSTGRES_WORDS} "
                         "FROM unnest(%s::bigint[], %s::text[]) AS u(k, v)",
                         ([k for k, _ in values], [v for _, v in values]),
                         many=False,
@@ -244,6 +244,12 @@ _REVOKE_DESIGNATION = (
 
 
 TEXT_TABLES = {field: f"offering_text_{field}" for field in SEARCH_FIELDS}
+
+POSTGRES_WORDS = r"strip(to_tsvector('english', regexp_replace(v, '\W+', ' ', 'g')))"
+"""A text's words on PostgreSQL (of ``v``), split as SQLite's FTS5 splits them and as a search
+splits its words: at anything that is not a letter, digit or underscore. PostgreSQL's own parser
+keeps "-12" of "grades 9-12" (a signed number), "x.org" and "info@x.org" whole, so a search for
+"12" or "org" found them on SQLite and not on PostgreSQL."""
 
 
 def _text_of(offering: _Offering, field: str) -> str:

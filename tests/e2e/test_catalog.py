@@ -199,6 +199,23 @@ def test_common_words_never_push_a_real_word_out_and_too_many_words_are_refused(
     assert "q" in response.get_json()["errors"]["query"]
 
 
+def test_full_text_splits_words_at_punctuation_alike_on_either_database(
+    provider: Any, anonymous: Any
+) -> None:
+    """PostgreSQL's own parser keeps "-12" of "9-12" and "x.org" whole; SQLite splits them."""
+    caller, _ = provider
+    plain_text = {**NEUTRAL_TEXT, "description": "Weekly lessons."}
+    ranged = publish(
+        caller,
+        draft(caller, **{**plain_text, "title": "Orchard Studio",
+                         "summary": "For grades 9-12; write to info@x.org."}),
+    )
+    publish(caller, draft(caller, **{**plain_text, "title": "Telescope Studio"}))
+
+    for q in ("12", "9-12", "grades 9-12", "org", "info@x.org"):
+        assert ids(search(anonymous, caller, q=q)) == [ranged["id"]], q
+
+
 def test_full_text_with_no_match_finds_nothing(provider: Any, anonymous: Any) -> None:
     caller, _ = provider
     publish(caller, draft(caller, **NEUTRAL_TEXT))

@@ -112,3 +112,52 @@ def test_downgrading_past_0009_puts_back_the_offerings_text_columns_filled_from_
         }
     finally:
         engine.dispose()
+
+
+def test_0010_splits_postgresql_words_as_fts5_and_downgrading_splits_them_as_before(
+    database_url: str, services: Any, published_offering: Any
+) -> None:
+    offering = published_offering(summary="For grades 9-12; write to info@x.org.")
+    services.runner.catch_up()
+    engine = create_engine(Settings(database_url=database_url).sqlalchemy_url())
+    postgres = engine.dialect.name == "postgresql"
+
+    def summary_words() -> set[str]:
+        """PostgreSQL: the summary's stored words; SQLite: which of these FTS5 finds."""
+        with engine.connect() as connection:
+            if postgres:
+                stored = connection.exec_driver_sql(
+                    "SELECT t.words FROM offering_text_summary t JOIN offerings o "
+                    "ON o.search_key = t.search_key WHERE o.title = %s",
+                    (offering["title"],),
+                ).scalar_one()
+                return {word.strip("'") for word in str(stored).split()}
+            return {
+                word
+                for word in ("12", "org")
+                if connection.exec_driver_sql(
+                    "SELECT count(*) FROM offering_text_summary WHERE offering_text_summary "
+                    "MATCH ?",
+                    (f'"{word}"',),
+                ).scalar_one()
+            }
+
+    def migrate(to: str) -> None:
+        with engine.connect() as connection:
+            if to == "head":
+                migrations.upgrade(connection)
+            else:
+                migrations.downgrade(connection, to)
+            connection.commit()
+
+    try:
+        assert {"12", "org"} <= summary_words() and "-12" not in summary_words()  # as written
+        migrate("0009")
+        if postgres:  # PostgreSQL's own parser again
+            assert "-12" in summary_words() and "12" not in summary_words()
+        else:  # FTS5 is left as it is
+            assert {"12", "org"} <= summary_words()
+        migrate("head")
+        assert {"12", "org"} <= summary_words() and "-12" not in summary_words()
+    finally:
+        engine.dispose()
