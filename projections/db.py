@@ -60,6 +60,10 @@ def build_engines(url: URL | str, **kwargs: Any) -> Engines:
     return Engines(reader=reader, writer=writer)
 
 
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -70,6 +74,8 @@ def _configure_sqlite(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+        # lower() as Python and PostgreSQL have it (SQLite's own lowercases ASCII letters only)
+        dbapi_connection.create_function("unicode_lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

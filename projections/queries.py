@@ -57,11 +57,14 @@ def provider_row(conn: Connection, provider_id: UUID) -> dict[str, Any] | None:
 def list_providers(conn: Connection, q: str | None, page: int, per_page: int) -> Page:
     query = select(providers)
     if q:
-        pattern = f"%{q.strip().lower()}%"
+        # Lowercased as Python does on both databases (SQLite's lower() knows ASCII only), and
+        # matched as written: % and _ are the caller's characters, not wildcards.
+        lower = func.unicode_lower if conn.dialect.name == "sqlite" else func.lower
+        words = q.strip().lower()
         query = query.where(
             or_(
-                func.lower(providers.c.legal_name).like(pattern),
-                func.lower(providers.c.identifier_id).like(pattern),
+                lower(providers.c.legal_name).contains(words, autoescape=True),
+                lower(providers.c.identifier_id).contains(words, autoescape=True),
             )
         )
     query = query.order_by(providers.c.legal_name, providers.c.id)

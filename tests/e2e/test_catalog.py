@@ -659,3 +659,24 @@ def test_per_page_of_one_hundred_is_allowed(
 
     assert page["per_page"] == 100
     assert page["total"] == 1
+
+
+def test_the_provider_list_finds_a_name_as_written_in_any_case_on_either_database(
+    make_provider: Any, anonymous: Any
+) -> None:
+    _, energie = make_provider(name="Énergie Tutors")
+    _, hundred = make_provider(name="100% Mastery Inc")
+    make_provider(name="Prairie Learning Collaborative")
+    last, _ = make_provider(name="Summit_Mastery Partners")
+    anonymous.sees(last)
+
+    def found(q: str) -> list[str]:
+        response = anonymous.get("/api/v1/providers", query_string={"q": q, "per_page": 100})
+        assert response.status_code == 200, response.get_json()
+        return [p["id"] for p in response.get_json()["items"]]
+
+    for q in ("énergie", "ÉNERGIE", "Énergie"):
+        assert found(q) == [energie], q
+    assert found("100%") == [hundred]  # % is a character here, not a wildcard
+    assert found("%") == [hundred]
+    assert len(found("_")) == 1  # only the name holding an underscore
