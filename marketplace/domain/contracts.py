@@ -188,7 +188,7 @@ class Contract(Aggregate):
         if unit_price is not None and unit_price != self.unit_price:
             if not 0 <= unit_price <= MAX_UNIT_PRICE or not validation.in_whole_cents(unit_price):
                 raise invalid("unit_price", f"must be from 0 to {MAX_UNIT_PRICE}, in whole cents")
-            unit_price = unit_price.quantize(CENT)  # "356.9" is recorded as 356.90
+            unit_price = validation.cents(unit_price)  # "356.9" is recorded as 356.90
             shares = cost_shares({a.district_id: a.seats for a in self.allocations}, unit_price)
             total = sum((a.amount for a in shares), Decimal("0.00"))
             rises = total > self.total_value

@@ -50,7 +50,6 @@ REQUIRED_TO_PUBLISH = (
     "pricing",
 )
 MAX_PRICE = Decimal("100000000")
-CENT = validation.CENT
 MAX_TIERS = 10
 
 
@@ -212,7 +211,7 @@ def _money(field: str, value: Decimal) -> Decimal:
         raise invalid(field, f"must be at most {MAX_PRICE}")
     if not validation.in_whole_cents(value):
         raise invalid(field, "must have at most two decimal places (whole cents)")
-    return value.quantize(CENT)  # "1E+2" is recorded as 100.00
+    return validation.cents(value)  # "1E+2" is recorded as 100.00, "-0" as 0.00
 
 
 def _check_pricing(pricing: Pricing | None) -> Pricing | None:

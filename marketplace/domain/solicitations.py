@@ -835,7 +835,7 @@ def _check_value(value: Decimal | None) -> Decimal:
         raise invalid("estimated_value", "must be a positive amount in USD")
     if not validation.in_whole_cents(value):
         raise invalid("estimated_value", "must be in whole cents")
-    return value.quantize(validation.CENT)
+    return validation.cents(value)
 
 
 def _check_lines(lines: Iterable[NeedLine], consortium: Consortium) -> tuple[NeedLine, ...]:

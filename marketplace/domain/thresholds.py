@@ -157,6 +157,6 @@ def check_local_thresholds(thresholds: Thresholds, within: str | None = None) ->
         raise InvalidValue("local thresholds may only be stricter than federal ones", problems)
     return replace(  # "5000" is recorded as 5000.00
         thresholds,
-        micro_purchase=thresholds.micro_purchase.quantize(validation.CENT),
-        simplified_acquisition=thresholds.simplified_acquisition.quantize(validation.CENT),
+        micro_purchase=validation.cents(thresholds.micro_purchase),
+        simplified_acquisition=validation.cents(thresholds.simplified_acquisition),
     )

@@ -89,6 +89,13 @@ CENT = Decimal("0.01")
 """Money is recorded in whole cents, with both places written ("356.9" as 356.90)."""
 
 
+def cents(amount: Decimal) -> Decimal:
+    """Money as recorded: to the cent, both places written ("356.9" as 356.90), and a zero
+    never negative ("-0" as 0.00)."""
+    recorded = amount.quantize(CENT)
+    return recorded.copy_abs() if recorded.is_zero() else recorded
+
+
 def in_whole_cents(amount: Decimal) -> bool:
     """At most two decimal places: money is recorded in whole cents."""
     return amount.as_tuple().exponent >= -2  # type: ignore[operator]

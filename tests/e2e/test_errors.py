@@ -391,6 +391,28 @@ def test_publishing_an_incomplete_draft_is_refused_naming_each_missing_field(pro
     assert read(caller, offering)["status"] == "draft"
 
 
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda body: body["pricing"]["volume_tiers"][0].update(min_quantity=5.5), "pricing"),
+        (lambda body: body["pricing"]["volume_tiers"][0].update(min_quantity="50"), "pricing"),
+        (lambda body: body["evidence"].update(tier=2.5), "evidence"),
+    ],
+    ids=["a fractional tier quantity", "a quantity as a string", "a fractional evidence tier"],
+)
+def test_a_whole_number_given_as_anything_else_is_refused_not_truncated(
+    provider: Any, change: Any, where: str
+) -> None:
+    caller, provider_id = provider
+    body = complete_offering()
+    change(body)
+
+    response = caller.post(OFFERINGS, json=body)
+
+    assert where in assert_envelope(response, 422)["errors"]["json"]
+    assert_no_offerings_written(caller, provider_id)
+
+
 def test_a_volume_tier_priced_above_the_list_price_is_refused_naming_the_tier(
     provider: Any
 ) -> None:

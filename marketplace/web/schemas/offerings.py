@@ -23,7 +23,9 @@ from marketplace.web.schemas.common import DecimalString, PageArgsSchema, enum_v
 
 
 class VolumeTierInSchema(Schema):
-    min_quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000_000))
+    min_quantity = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=10_000_000)
+    )
     unit_price = DecimalString(required=True)
 
     @post_load
@@ -48,7 +50,9 @@ class PricingInSchema(Schema):
 
 
 class EvidenceInSchema(Schema):
-    tier = fields.Integer(required=True, metadata={"description": "ESSA evidence tier, 1 (strong) to 4"})
+    tier = fields.Integer(
+        required=True, strict=True, metadata={"description": "ESSA evidence tier, 1 (strong) to 4"}
+    )
     study_url = fields.URL(required=True, schemes={"http", "https"})
     study_date = fields.Date(required=True)
     study_title = fields.String(load_default=None, allow_none=True)
