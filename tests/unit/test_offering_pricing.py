@@ -62,7 +62,9 @@ def test_a_list_price_in_whole_cents_is_accepted(owner: Account, price: str) -> 
 
 
 @pytest.mark.parametrize("price", ["-0", "-0.00", "0E+3"])
-def test_a_zero_list_price_is_recorded_as_0_00_whatever_its_sign(owner: Account, price: str) -> None:
+def test_a_zero_list_price_is_recorded_as_0_00_whatever_its_sign(
+    owner: Account, price: str
+) -> None:
     offering = Offering.draft(owner, {"title": "Prairie Math", "pricing": pricing(price)})
 
     assert str(offering.pricing.list_price) == "0.00"
