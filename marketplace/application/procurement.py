@@ -500,12 +500,16 @@ class ProcurementUseCases(_Base):
     def _award_thresholds(self, contract: Contract) -> Thresholds:
         """The thresholds a contract was awarded under: its solicitation's (those in force on the
         day it was drafted), or for a direct purchase those in force on the day of the order,
-        with the consortium's stricter local values where it ordered for one."""
+        with the stricter local values the consortium had recorded by then where it ordered for
+        one (local values recorded later, even with an earlier effective date, did not govern
+        that order)."""
         if contract.solicitation_id is not None:
             return self.get_solicitation(contract.solicitation_id).thresholds
         local = []
         if contract.consortium_id is not None:
-            local = self.get_consortium(contract.consortium_id).local_thresholds
+            then = self.version_at(contract.consortium_id, contract.awarded_at)
+            consortium = self._get(Consortium, contract.consortium_id, "consortium", then)
+            local = consortium.local_thresholds
         return thresholds_on(contract.awarded_at.date(), local)
 
     def _expected(self, solicitation_id: UUID, expected_version: int | None) -> Solicitation:

@@ -6,7 +6,7 @@ cost or price analysis."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -133,6 +133,20 @@ def test_a_consortium_s_direct_purchase_is_held_to_its_stricter_local_threshold(
     assert set(refusal.value.fields) == {"unit_price"}
 
     assert _amend(coop, contract, "37.59").total_value == usd("4999.47")
+
+
+def test_local_thresholds_recorded_after_a_direct_purchase_do_not_govern_it(
+    coop: Cooperative, catalog: tuple[Account, Offering]
+) -> None:
+    contract = _bought(coop, catalog, (150, 150, 100))  # 400 x 37.50 = 15,000.00, the federal limit
+    coop.clock.moment += timedelta(days=1)
+    later = Thresholds(date(2025, 10, 1), usd("5000"), usd("100000"))  # dated back, recorded now
+    coop.app.set_consortium_thresholds(coop.lead, coop.consortium_id, later)
+
+    assert _amend(coop, contract, "37.00").total_value == usd("14800.00")  # a cut stays allowed
+    with refused(InvalidValue, coop.app) as refusal:
+        _amend(coop, coop.app.get_contract(contract.id), "37.51")  # 15,004.00
+    assert "15000" in str(refusal.value)  # the federal threshold in force then, not 5,000
 
 
 # Quotes stay within the simplified acquisition threshold ----------------------------------------
