@@ -17,8 +17,8 @@ from marketplace.domain import validation
 from marketplace.domain.errors import InvalidValue, invalid
 
 FEDERAL_THRESHOLDS: tuple[Thresholds, ...] = (
-    Thresholds(date(2018, 6, 20), Decimal("10000"), Decimal("250000")),
-    Thresholds(date(2025, 10, 1), Decimal("15000"), Decimal("350000")),
+    Thresholds(date(2018, 6, 20), Decimal("10000.00"), Decimal("250000.00")),
+    Thresholds(date(2025, 10, 1), Decimal("15000.00"), Decimal("350000.00")),
 )
 
 FORMAL_METHODS = frozenset({ProcurementMethod.COMPETITIVE_PROPOSALS, ProcurementMethod.SEALED_BIDS})

@@ -56,6 +56,11 @@ def test_a_day_before_any_recorded_federal_threshold_is_refused_naming_the_day()
     assert thresholds_on(date(2018, 6, 20)).micro_purchase == usd("10000")
 
 
+def test_federal_thresholds_read_as_money_in_whole_cents() -> None:
+    today = thresholds_on(date(2026, 12, 1))
+    assert (str(today.micro_purchase), str(today.simplified_acquisition)) == ("15000.00", "350000.00")
+
+
 # Method selection at the exact thresholds ------------------------------------------------------
 
 
