@@ -57,6 +57,14 @@ class ContractStatus(Enum):
     CANCELLED = "cancelled"
 
 
+_A_CONTRACT = {
+    ContractStatus.AWAITING_SIGNATURE: "a contract awaiting signature",
+    ContractStatus.ACTIVE: "an active contract",
+    ContractStatus.TERMINATED: "a terminated contract",
+    ContractStatus.CANCELLED: "a cancelled contract",
+}
+
+
 def cost_shares(seats_by_district: dict[UUID, int], unit_price: Decimal) -> tuple[CostShare, ...]:
     """Each district pays its seats at the pooled unit price: whole cents, so the shares add up
     to the contract value exactly, with nothing to round or redistribute."""
@@ -342,7 +350,10 @@ class Contract(Aggregate):
 
     def _require(self, status: ContractStatus, doing: str) -> None:
         if self.status is not status:
-            raise WrongState(f"only a contract {status.value.replace('_', ' ')} can be {doing}; this one is {self.status.value}")
+            raise WrongState(
+                f"only {_A_CONTRACT[status]} can be {doing}; this one is "
+                f"{self.status.value.replace('_', ' ')}"
+            )
 
     @singledispatchmethod
     def when(self, event: MarketplaceEvent) -> None:

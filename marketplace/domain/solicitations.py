@@ -197,7 +197,7 @@ class Solicitation(Aggregate):
 
     def revise(self, by: Account, consortium: Consortium, changes: dict[str, Any]) -> bool:
         self._require_lead(by, consortium)
-        self._require_status(SolicitationStatus.DRAFT, "revised (amend it instead)")
+        self._require_status(SolicitationStatus.DRAFT, "be revised (amend it instead)")
         unknown = set(changes) - set(SPEC_FIELDS)
         if unknown:
             raise InvalidValue("unknown fields", {k: ["unknown field"] for k in sorted(unknown)})
@@ -219,7 +219,7 @@ class Solicitation(Aggregate):
 
     def publish(self, by: Account, consortium: Consortium, now: datetime) -> None:
         self._require_lead(by, consortium)
-        self._require_status(SolicitationStatus.DRAFT, "published")
+        self._require_status(SolicitationStatus.DRAFT, "be published")
         problems: dict[str, list[str]] = {}
         if self.proposals_due <= now:
             problems["proposals_due"] = ["must be in the future when the solicitation opens"]
@@ -252,7 +252,7 @@ class Solicitation(Aggregate):
     ) -> None:
         """A change after publication (before the deadline), recorded with its rationale."""
         self._require_lead(by, consortium)
-        self._require_status(SolicitationStatus.PUBLISHED, "amended")
+        self._require_status(SolicitationStatus.PUBLISHED, "be amended")
         if not self.is_open_for_proposals(now):
             raise ProposalAfterDeadline("the deadline has passed: the solicitation can no longer change")
         rationale = validation.required_text("rationale", rationale, max_length=5000)
@@ -291,7 +291,7 @@ class Solicitation(Aggregate):
         invites); its answer is given to all."""
         by.require_role(Role.PROVIDER)
         self.require_may_respond(by, "asking questions")
-        self._require_status(SolicitationStatus.PUBLISHED, "asked questions")
+        self._require_status(SolicitationStatus.PUBLISHED, "be asked questions")
         if now >= self.questions_due:
             raise WrongState("questions were due by " + self.questions_due.isoformat())
         question_id = uuid4()
@@ -362,7 +362,7 @@ class Solicitation(Aggregate):
 
     def close(self, now: datetime, proposal_ids: Iterable[UUID]) -> None:
         """Record the deadline's passing and which proposals were opened (the scheduler's job)."""
-        self._require_status(SolicitationStatus.PUBLISHED, "closed")
+        self._require_status(SolicitationStatus.PUBLISHED, "be closed")
         if now < self.proposals_due:
             raise WrongState("the deadline has not passed yet")
         self.trigger_event(
@@ -419,7 +419,7 @@ class Solicitation(Aggregate):
         self, by: Account, consortium: Consortium, proposal_id: UUID, reason: str
     ) -> None:
         self._require_lead(by, consortium)
-        self._require_status(SolicitationStatus.CLOSED, "used to judge responsiveness")
+        self._require_status(SolicitationStatus.CLOSED, "be used to judge responsiveness")
         if proposal_id not in self.opened_proposal_ids:
             raise invalid("proposal_id", "not a proposal opened on this solicitation")
         if proposal_id in self.nonresponsive:
@@ -446,7 +446,7 @@ class Solicitation(Aggregate):
         Every responsive proposal is priced in the same unit per seat: the demand's seats are of
         one kind, and prices in different units cannot be ranked against each other."""
         self._require_lead(by, consortium)
-        self._require_status(SolicitationStatus.CLOSED, "evaluated")
+        self._require_status(SolicitationStatus.CLOSED, "be evaluated")
         responsive = self.responsive_proposal_ids()
         require_one_seat_unit((p, proposals[p].pricing) for p in responsive)
         ranked: list[RankedProposal] = []
@@ -513,7 +513,7 @@ class Solicitation(Aggregate):
         the winner priced per seat, and a sound term (``today``: the day of the award), checked
         before anything is recorded."""
         self._require_lead(by, consortium)
-        self._require_status(SolicitationStatus.EVALUATED, "awarded")
+        self._require_status(SolicitationStatus.EVALUATED, "be awarded")
         if not self.ranking:
             raise WrongState("no responsive proposal to award; declare the solicitation unsuccessful")
         self._require_demand_from_members(consortium)
@@ -652,7 +652,11 @@ class Solicitation(Aggregate):
 
     def _require_status(self, status: SolicitationStatus, doing: str) -> None:
         if self.status is not status:
-            raise WrongState(f"only a {status.value} solicitation can be {doing}; this one is {self.status.value}")
+            article = "an" if status.value[0] in "aeiou" else "a"
+            raise WrongState(
+                f"only {article} {status.value} solicitation can {doing}; "
+                f"this one is {self.status.value}"
+            )
 
     # Applying events --------------------------------------------------------------------------
 

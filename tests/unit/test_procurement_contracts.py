@@ -126,8 +126,16 @@ def test_an_award_cancelled_before_signature_returns_the_solicitation_to_evaluat
         ContractStatus.CANCELLED,
         "The term dates were wrong.",
     )
-    with refused(WrongState, coop.app):
+    with refused(WrongState, coop.app) as refusal:
         coop.app.sign_contract(coop.winner_of(contract), contract.id, "Jane Doe, CEO")
+    assert refusal.value.message == (
+        "only a contract awaiting signature can be signed; this one is cancelled"
+    )
+    with refused(WrongState, coop.app) as refusal:
+        coop.app.cancel_award(coop.lead, solicitation.id, "Again.")
+    assert refusal.value.message == (
+        "only an awarded solicitation can have its award cancelled; this one is evaluated"
+    )
 
 
 def test_an_award_not_yet_signed_is_cancelled_not_terminated(coop: Cooperative) -> None:
