@@ -483,7 +483,9 @@ class ProcurementUseCases(_Base):
             contract_type=contract_type,
             selection_reason=note.explanation,
             rejections=(),
-            price_basis=f"catalog list price {unit_price} {offering.pricing.unit.value.replace('_', ' ')}",
+            price_basis=(
+                f"catalog list price {unit_price} {offering.pricing.unit.value.replace('_', ' ')}"
+            ),
             cost_price_analysis=None,
             justification=note,
             term_start=term_start,
