@@ -111,9 +111,20 @@ class SolicitationAwarded(MarketplaceEvent):
 
 
 class SolicitationAwardCancelled(MarketplaceEvent):
+    """The award is cancelled before signature. Version 2 records the awarded proposal when the
+    lead set it aside (the winner would not sign, or could not perform): the next award then
+    goes to the next-ranked responsive proposal."""
+
     TOPIC = "marketplace.Solicitation.AwardCancelled"
+    class_version = 2
     contract_id: UUID
     reason: str
+    set_aside_proposal_id: UUID | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        # Version 1 could not set the winner aside: the award went to the same proposal again.
+        state["set_aside_proposal_id"] = None
 
 
 class SolicitationCancelled(MarketplaceEvent):

@@ -255,10 +255,13 @@ class ProcurementUseCases(_Base):
         self.save(contract, solicitation)
         return contract
 
-    def cancel_award(self, by: Account, solicitation_id: UUID, reason: str) -> Solicitation:
+    def cancel_award(
+        self, by: Account, solicitation_id: UUID, reason: str, set_aside_winner: bool = False
+    ) -> Solicitation:
         solicitation = self.get_solicitation(solicitation_id)
         consortium = self.get_consortium(solicitation.consortium_id)
-        contract = self.get_contract(solicitation.cancel_award(by, consortium, reason))
+        contract_id = solicitation.cancel_award(by, consortium, reason, set_aside_winner)
+        contract = self.get_contract(contract_id)
         contract.cancel_award(by, reason)
         self.save(solicitation, contract)
         return solicitation

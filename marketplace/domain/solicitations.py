@@ -516,11 +516,22 @@ class Solicitation(Aggregate):
         self._require_status(SolicitationStatus.EVALUATED, "be awarded")
         if not self.ranking:
             raise WrongState("no responsive proposal to award; declare the solicitation unsuccessful")
+        following = self.next_in_ranking()
+        if following is None:
+            raise WrongState(
+                "every ranked proposal was set aside after a cancelled award; declare the "
+                "solicitation unsuccessful"
+            )
         self._require_demand_from_members(consortium)
-        if decision.proposal_id != self.ranking[0]["proposal_id"]:
+        if decision.proposal_id != following["proposal_id"]:
+            aside = " not set aside" if self.set_aside else ""
             raise InvalidValue(
-                "the award goes to the highest-ranked responsive proposal",
-                {"proposal_id": [f"the highest-ranked proposal is {self.ranking[0]['proposal_id']}"]},
+                f"the award goes to the highest-ranked responsive proposal{aside}",
+                {
+                    "proposal_id": [
+                        f"the highest-ranked proposal{aside} is {following['proposal_id']}"
+                    ]
+                },
             )
         if not is_per_seat(winner_unit):
             # Only a ranking recorded before proposals had to be priced per seat can hold one.
@@ -584,8 +595,13 @@ class Solicitation(Aggregate):
             SolicitationAwarded, actor=str(by.id), contract_id=contract_id, proposal_id=proposal_id
         )
 
-    def cancel_award(self, by: Account, consortium: Consortium, reason: str) -> UUID:
-        """Correct an award: cancel it with a reason; the solicitation is evaluated again."""
+    def cancel_award(
+        self, by: Account, consortium: Consortium, reason: str, set_aside_winner: bool = False
+    ) -> UUID:
+        """Cancel the award before signature, with a reason; the solicitation is evaluated
+        again. To correct the award record, award the same proposal again. With
+        ``set_aside_winner`` (the winner would not sign, or could not perform) the awarded
+        proposal is set aside, and the next award goes to the next-ranked responsive one."""
         self._require_lead(by, consortium)
         self._require_status(SolicitationStatus.AWARDED, "have its award cancelled")
         contract_id = self.contract_id
@@ -595,8 +611,13 @@ class Solicitation(Aggregate):
             actor=str(by.id),
             contract_id=contract_id,
             reason=validation.required_text("reason", reason, max_length=5000),
+            set_aside_proposal_id=self.awarded_proposal_id if set_aside_winner else None,
         )
         return contract_id
+
+    def next_in_ranking(self) -> dict[str, Any] | None:
+        """The highest-ranked responsive proposal not set aside after a cancelled award."""
+        return next((r for r in self.ranking if r["proposal_id"] not in self.set_aside), None)
 
     def cancel(self, by: Account, consortium: Consortium, reason: str) -> None:
         self._require_lead(by, consortium)
@@ -679,6 +700,8 @@ class Solicitation(Aggregate):
         self.nonresponsive: dict[UUID, str] = {}
         self.ranking: tuple[dict[str, Any], ...] = ()
         self.contract_id: UUID | None = None
+        self.awarded_proposal_id: UUID | None = None
+        self.set_aside: frozenset[UUID] = frozenset()
         self.published_at: datetime | None = None
         self.amendments = 0
 
@@ -730,11 +753,15 @@ class Solicitation(Aggregate):
     def _(self, event: SolicitationAwarded) -> None:
         self.status = SolicitationStatus.AWARDED
         self.contract_id = event.contract_id
+        self.awarded_proposal_id = event.proposal_id
 
     @when.register
     def _(self, event: SolicitationAwardCancelled) -> None:
         self.status = SolicitationStatus.EVALUATED
         self.contract_id = None
+        self.awarded_proposal_id = None
+        if event.set_aside_proposal_id is not None:
+            self.set_aside = self.set_aside | {event.set_aside_proposal_id}
 
     @when.register
     def _(self, event: SolicitationCancelled) -> None:

@@ -26,6 +26,7 @@ from marketplace.web.schemas.procurement import (
     AttestationInSchema,
     AwardInSchema,
     BoardItemSchema,
+    CancelAwardSchema,
     ContractSchema,
     EvaluationSchema,
     EvaluatorInSchema,
@@ -175,9 +176,16 @@ def complete(solicitation_id: UUID) -> Solicitation:
     return marketplace().complete_evaluation(require_account(), solicitation_id)
 
 
-@_action("/<uuid:solicitation_id>/award/cancel", "Cancel the award before signature, with a reason.", ReasonSchema)
+@_action(
+    "/<uuid:solicitation_id>/award/cancel",
+    "Cancel the award before signature, with a reason; set the winner aside to award the "
+    "next-ranked proposal.",
+    CancelAwardSchema,
+)
 def cancel_award(data: dict[str, Any], solicitation_id: UUID) -> Solicitation:
-    return marketplace().cancel_award(require_account(), solicitation_id, data["reason"])
+    return marketplace().cancel_award(
+        require_account(), solicitation_id, data["reason"], data["set_aside_winner"]
+    )
 
 
 @_action("/<uuid:solicitation_id>/cancel", "Cancel the solicitation, with a reason.", ReasonSchema)

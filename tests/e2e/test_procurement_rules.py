@@ -1024,6 +1024,28 @@ def test_an_award_cancelled_before_signature_reverts_to_evaluated_and_can_be_mad
     assert market.contract(first["id"])["status"] == "cancelled"
 
 
+def test_a_winner_that_will_not_sign_is_set_aside_and_the_next_ranked_is_awarded(
+    market: Market,
+) -> None:
+    evaluated, proposals = market.run_to_evaluation()
+    first = market.award_top(evaluated, proposals)
+    winner, runner_up = (r["proposal_id"] for r in evaluated["ranking"][:2])
+    reverted = ok(
+        market.lead.post(
+            f"/api/v1/solicitations/{evaluated['id']}/award/cancel",
+            json={"reason": "The winner declined to sign.", "set_aside_winner": True},
+        )
+    )
+    assert reverted["status"] == "evaluated"
+
+    again = market.award(evaluated["id"], market.award_body(winner, [p["id"] for p in proposals]))
+    assert runner_up in str(refused(again, 422, "proposal_id")["errors"])
+    body = market.award_body(runner_up, [p["id"] for p in proposals])
+    second = ok(market.award(evaluated["id"], body), 201)
+    assert second["provider_id"] != first["provider_id"]
+    assert market.get(evaluated["id"])["contract_id"] == second["id"]
+
+
 def test_an_award_not_yet_signed_is_cancelled_not_terminated(market: Market) -> None:
     evaluated, proposals = market.run_to_evaluation()
     awarded = market.award_top(evaluated, proposals)

@@ -345,11 +345,16 @@ class Cooperative:
         return self.app.sign_contract(self.winner_of(contract), contract.id, "Jane Doe, CEO")
 
 
-def first_event_as_version_1(app: Marketplace, aggregate_id: UUID, added_in_2: str) -> Any:
-    """The aggregate's first event read back as version 1 stored it: without ``added_in_2``, the
-    field version 2 added, and without a class version (the library's upcast then runs)."""
+def event_as_version_1(
+    app: Marketplace, aggregate_id: UUID, added_in_2: str, originator_version: int = 1
+) -> Any:
+    """The aggregate's event (its first by default) read back as version 1 of its class stored
+    it: without ``added_in_2``, the field version 2 added, and without a class version (the
+    library's upcast then runs)."""
     mapper = app.mapper
-    stored = mapper.to_stored_event(next(iter(app.events.get(aggregate_id))))
+    events = app.events.get(aggregate_id)
+    event = next(e for e in events if e.originator_version == originator_version)
+    stored = mapper.to_stored_event(event)
     state = json.loads(stored.state.decode())
     assert state.pop("class_version") == 2
     del state[added_in_2]

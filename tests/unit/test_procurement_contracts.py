@@ -22,6 +22,7 @@ from tests.unit.procurement_factories import (
     TERM_END,
     TERM_START,
     Cooperative,
+    event_as_version_1,
     per_student,
     refused,
     usd,
@@ -164,6 +165,69 @@ def test_a_cancelled_award_can_be_awarded_again(coop: Cooperative) -> None:
     assert second.term_start == TERM_START + timedelta(days=14)
     assert coop.app.get_solicitation(solicitation.id).contract_id == second.id
     assert coop.app.get_contract(first.id).status is ContractStatus.CANCELLED
+
+
+def test_a_winner_set_aside_leaves_the_next_award_to_the_next_ranked_proposal(
+    coop: Cooperative,
+) -> None:
+    first, solicitation, _ = coop.awarded()
+    winner, runner_up = (r["proposal_id"] for r in solicitation.ranking[:2])
+
+    coop.app.cancel_award(
+        coop.lead, solicitation.id, "The winner declined to sign.", set_aside_winner=True
+    )
+    reopened = coop.app.get_solicitation(solicitation.id)
+    assert reopened.set_aside == {winner}
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.award(coop.lead, solicitation.id, coop.decision(reopened))  # the winner again
+    assert refusal.value.fields == {
+        "proposal_id": [f"the highest-ranked proposal not set aside is {runner_up}"]
+    }
+
+    rejections = {
+        p: "Set aside: declined to sign." if p == winner else "Lower weighted total."
+        for p in reopened.opened_proposal_ids
+        if p != runner_up
+    }
+    second = coop.app.award(
+        coop.lead,
+        solicitation.id,
+        coop.decision(reopened, proposal_id=runner_up, rejections=rejections),
+    )
+    assert second.provider_id == solicitation.ranking[1]["provider_id"] != first.provider_id
+
+
+def test_once_every_ranked_proposal_is_set_aside_nothing_can_be_awarded(
+    coop: Cooperative,
+) -> None:
+    _, solicitation, _ = coop.awarded(points=[(90, 90), (80, 70)])
+    ranked = [r["proposal_id"] for r in solicitation.ranking]
+    coop.app.cancel_award(coop.lead, solicitation.id, "Declined to sign.", set_aside_winner=True)
+    reopened = coop.app.get_solicitation(solicitation.id)
+    decision = coop.decision(
+        reopened, proposal_id=ranked[1], rejections={ranked[0]: "Set aside: declined to sign."}
+    )
+    coop.app.award(coop.lead, solicitation.id, decision)
+    coop.app.cancel_award(coop.lead, solicitation.id, "Declined too.", set_aside_winner=True)
+
+    with refused(WrongState, coop.app) as refusal:
+        coop.app.award(coop.lead, solicitation.id, decision)
+    assert "declare the solicitation unsuccessful" in refusal.value.message
+    unsuccessful = coop.app.declare_unsuccessful(coop.lead, solicitation.id, "No one would sign.")
+    assert unsuccessful.status is SolicitationStatus.UNSUCCESSFUL
+
+
+def test_an_award_cancelled_before_there_was_a_set_aside_reads_back_setting_nothing_aside(
+    coop: Cooperative,
+) -> None:
+    _, solicitation, _ = coop.awarded()
+    cancelled = coop.app.cancel_award(coop.lead, solicitation.id, "Wrong dates.")
+
+    event = event_as_version_1(
+        coop.app, solicitation.id, "set_aside_proposal_id", cancelled.version
+    )
+
+    assert (event.reason, event.set_aside_proposal_id) == ("Wrong dates.", None)
 
 
 def test_an_award_cannot_be_cancelled_after_signature(coop: Cooperative) -> None:

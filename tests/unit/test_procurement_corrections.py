@@ -14,7 +14,7 @@ from marketplace.domain.errors import InvalidValue, NotFound
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     Cooperative,
-    first_event_as_version_1,
+    event_as_version_1,
     per_student,
     refused,
 )
@@ -71,7 +71,7 @@ def test_a_provider_that_withdrew_may_bid_again_before_the_deadline(coop: Cooper
 def test_a_version_1_drafted_event_reads_back_with_its_method_taken_as_chosen(coop: Cooperative) -> None:
     solicitation = coop.draft()
 
-    event = first_event_as_version_1(coop.app, solicitation.id, "method_chosen")
+    event = event_as_version_1(coop.app, solicitation.id, "method_chosen")
 
     assert isinstance(event, SolicitationDrafted) and event.method_chosen is True
 

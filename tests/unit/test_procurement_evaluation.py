@@ -20,7 +20,7 @@ from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     CP_CRITERIA,
     Cooperative,
-    first_event_as_version_1,
+    event_as_version_1,
     per_student,
     refused,
     scores,
@@ -183,7 +183,7 @@ def test_a_version_1_attestation_reads_back_with_its_offerors_unrecorded(
     solicitation, _ = closed
     evaluation = coop.app.attest(coop.evaluators[0], solicitation.id, "No interest in any offeror.")
 
-    event = first_event_as_version_1(coop.app, evaluation.id, "offerors")
+    event = event_as_version_1(coop.app, evaluation.id, "offerors")
 
     assert isinstance(event, ConflictOfInterestAttested) and event.offerors is None
     assert event.statement == "No interest in any offeror."

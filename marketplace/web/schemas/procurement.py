@@ -227,6 +227,17 @@ class ReasonSchema(Schema):
     reason = fields.String(required=True, validate=TEXT)
 
 
+class CancelAwardSchema(ReasonSchema):
+    set_aside_winner = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "the winner would not sign or could not perform: its proposal is set "
+            "aside, and the next award goes to the next-ranked responsive proposal (without it, "
+            "the award is corrected by awarding the same proposal again)"
+        },
+    )
+
+
 class OptionalReasonSchema(Schema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
