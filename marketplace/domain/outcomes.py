@@ -284,27 +284,16 @@ def _results(results: Iterable[ReportedResult] | None) -> tuple[ReportedResult, 
                 continue
             if not isinstance(value, Decimal) or not value.is_finite():
                 raise invalid(f"results.{index}.{name}", "must be a number")
-            if abs(value) > MAX_RESULT or _places(value) > RESULT_PLACES:
+            if abs(value) > MAX_RESULT or validation.decimal_places(value) > RESULT_PLACES:
                 raise invalid(
                     f"results.{index}.{name}",
                     f"must be from -{MAX_RESULT} to {MAX_RESULT}, "
                     f"with at most {RESULT_PLACES} decimal places",
                 )
         method = validation.required_text(f"results.{index}.method", entry.method, max_length=1000)
-        baseline = None if entry.baseline is None else _plain_number(entry.baseline)
-        checked.append(ReportedResult(measure, baseline, _plain_number(entry.result), method))
+        baseline = None if entry.baseline is None else validation.written_out(entry.baseline)
+        checked.append(ReportedResult(measure, baseline, validation.written_out(entry.result), method))
     return tuple(checked)
-
-
-def _places(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
-def _plain_number(value: Decimal) -> Decimal:
-    """The number as written out in full ("1E+3" is 1000), so that it never reads in exponent
-    notation on a report card."""
-    return Decimal(format(value, "f"))
 
 
 def _satisfaction(value: Any) -> int | None:

@@ -292,6 +292,8 @@ class Evaluation(Aggregate):
         for index, entry in enumerate(scores):
             if not entry.points.is_finite() or not (Decimal(0) <= entry.points <= Decimal(100)):
                 problems[f"scores.{index}.points"] = ["must be from 0 to 100"]
+            elif validation.decimal_places(entry.points) > 2:
+                problems[f"scores.{index}.points"] = ["must have at most two decimal places"]
         if problems:
             summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(problems.items()))
             raise InvalidValue(summary, problems)
@@ -299,7 +301,8 @@ class Evaluation(Aggregate):
             ProposalScored,
             actor=str(by.id),
             proposal_id=proposal_id,
-            scores=scores,
+            # written out in full: "1E+1" is recorded as 10
+            scores=tuple(Score(s.criterion, validation.written_out(s.points)) for s in scores),
             comment=validation.text("comment", comment, required=False, max_length=10000),
         )
 

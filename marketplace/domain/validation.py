@@ -96,6 +96,17 @@ def cents(amount: Decimal) -> Decimal:
     return recorded.copy_abs() if recorded.is_zero() else recorded
 
 
+def decimal_places(value: Decimal) -> int:
+    """How many decimal places a finite number is written with ("1E+3" has none)."""
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def written_out(value: Decimal) -> Decimal:
+    """The number as written out in full ("1E+3" is 1000), never in exponent notation."""
+    return Decimal(format(value, "f"))
+
+
 def in_whole_cents(amount: Decimal) -> bool:
     """At most two decimal places: money is recorded in whole cents."""
     return amount.as_tuple().exponent >= -2  # type: ignore[operator]

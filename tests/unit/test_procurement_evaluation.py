@@ -247,6 +247,25 @@ def test_points_outside_0_to_100_are_refused(
     assert evaluation.points()[proposals[0].id] == {"Price": usd("0"), "Approach": usd("100")}
 
 
+def test_points_finer_than_a_hundredth_are_refused_and_points_are_recorded_written_out(
+    coop: Cooperative, closed: tuple[Solicitation, list[Proposal]]
+) -> None:
+    solicitation, proposals = closed
+    _attested(coop, solicitation)
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.score_proposal(
+            coop.evaluators[0], solicitation.id, proposals[0].id, scores(70, "0.0000001"), None
+        )
+    assert set(refusal.value.fields) == {"scores.1.points"}
+
+    evaluation = coop.app.score_proposal(
+        coop.evaluators[0], solicitation.id, proposals[0].id, scores("1E+1", "70.25"), None
+    )
+    recorded = evaluation.points()[proposals[0].id]
+    assert (str(recorded["Price"]), str(recorded["Approach"])) == ("10", "70.25")
+
+
 # Rule 6: the ranking ----------------------------------------------------------------------------
 
 
