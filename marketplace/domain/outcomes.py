@@ -292,7 +292,8 @@ def _results(results: Iterable[ReportedResult] | None) -> tuple[ReportedResult, 
                 )
         method = validation.required_text(f"results.{index}.method", entry.method, max_length=1000)
         baseline = None if entry.baseline is None else validation.written_out(entry.baseline)
-        checked.append(ReportedResult(measure, baseline, validation.written_out(entry.result), method))
+        result = validation.written_out(entry.result)
+        checked.append(ReportedResult(measure, baseline, result, method))
     return tuple(checked)
 
 
