@@ -567,7 +567,15 @@ class Solicitation(Aggregate):
             summary = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(problems.items()))
             raise InvalidValue(f"the award record is incomplete: {summary}", problems)
         justification = self.justification
-        if is_formal(self.method) and len(self.responsive_proposal_ids()) < 2:
+        responsive = len(self.responsive_proposal_ids())
+        if is_formal(self.method) and responsive < 2:
+            if decision.justification is None:
+                raise invalid(
+                    "justification",
+                    f"{self.method.value.replace('_', ' ')} drew {responsive} responsive "
+                    "proposal(s), fewer than two: the award needs a recorded noncompetitive "
+                    "justification (such as inadequate_competition)",
+                )
             justification = check_justification(
                 decision.justification, {NoncompetitiveCase.INADEQUATE_COMPETITION, *SOLICITATION_CASES}
             )

@@ -51,6 +51,9 @@ def test_a_formal_solicitation_with_a_single_proposal_is_awarded_only_with_a_jus
     with refused(InvalidValue, coop.app) as refusal:
         coop.app.award(coop.lead, solicitation.id, coop.decision(solicitation))
     assert set(refusal.value.fields) == {"justification"}
+    assert "competitive proposals drew 1 responsive proposal(s), fewer than two" in str(
+        refusal.value
+    )
     assert _version(coop, solicitation) == version
 
     contract = coop.app.award(
