@@ -43,7 +43,7 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
             if raw_key is None:
                 with command_context() as context:
                     result = view(*args, **kwargs)
-                g.log_position = context.position
+                g.log_position = _position_after(context.position)
                 return result
             account = require_account()
             key = checked_key(raw_key)  # before the view; the receipt is stored under this key
@@ -65,12 +65,18 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
                 if receipt is None:
                     raise  # a real concurrent write (409), or the request's own fault
                 return _replay(receipt, fingerprint, render)
-            g.log_position = context.position
+            g.log_position = _position_after(context.position)
             return result
 
         return wrapper
 
     return decorator
+
+
+def _position_after(saved: int | None) -> int:
+    """The position a write answers with: that of what it saved, or, when it saved nothing (a
+    change to what already was), the log's head, which includes everything it stands on."""
+    return saved if saved is not None else services().runner.head()
 
 
 def _replay(receipt: IdempotencyReceipt, fingerprint: str, render: Callable[[Any], Any]) -> Any:

@@ -109,3 +109,18 @@ def test_drafts_are_answered_without_reading_the_read_models(provider: Any, serv
         assert answer["provider"] == {"id": provider_id, "name": answer["provider"]["name"]}
         assert answer["provider"]["name"].startswith("Prairie Learning Collaborative")
     assert checkouts == []
+
+
+def test_a_revision_that_changes_nothing_still_answers_with_a_log_position(
+    provider: Any, services: Any
+) -> None:
+    caller, _ = provider
+    created = caller.post("/api/v1/offerings", json=complete_offering(title="Orchard Math"))
+    offering = created.get_json()
+    head = services.runner.head()
+
+    same = caller.patch(f"/api/v1/offerings/{offering['id']}", json={"title": "Orchard Math"})
+
+    assert same.status_code == 200, same.get_json()
+    assert same.get_json()["version"] == offering["version"]
+    assert int(same.headers["Log-Position"]) == head == services.runner.head()
