@@ -119,7 +119,7 @@ def test_a_rural_consortium_goes_from_need_to_signed_contract_and_a_district_joi
     # Need -> a formal solicitation: 480,000 is above the 350,000 simplified acquisition threshold.
     drafted = _ok(lead.post("/api/v1/solicitations", json=need), 201)
     assert drafted["required_method"] == drafted["method"] == "competitive_proposals"
-    assert drafted["thresholds"]["simplified_acquisition"] == "350000"
+    assert drafted["thresholds"]["simplified_acquisition"] == "350000.00"  # money in whole cents
     solicitation_id = drafted["id"]
     published = _ok(lead.post(f"/api/v1/solicitations/{solicitation_id}/publish"))
     assert published["status"] == "published"
