@@ -166,14 +166,21 @@ def test_full_text_needs_every_word_of_the_query(provider: Any, anonymous: Any) 
     assert ids(page) == [both["id"]]
 
 
+def _orchard_and_telescope(caller: Any, **orchard: Any) -> dict[str, Any]:
+    """Two published offerings, "Orchard Studio" (with ``orchard``'s details) and "Telescope
+    Studio", whose texts hold no common word ("the", "for", "with") nor a word beginning with
+    one; the orchard one."""
+    plain_text = {**NEUTRAL_TEXT, "description": "Weekly lessons."}
+    found = publish(caller, draft(caller, **{**plain_text, "title": "Orchard Studio", **orchard}))
+    publish(caller, draft(caller, **{**plain_text, "title": "Telescope Studio"}))
+    return found
+
+
 def test_full_text_ignores_common_english_words_on_either_database(
     provider: Any, anonymous: Any
 ) -> None:
     caller, _ = provider
-    # Nothing here holds "the", "for" or "with", nor a word beginning with them.
-    plain_text = {**NEUTRAL_TEXT, "description": "Weekly lessons."}
-    orchard = publish(caller, draft(caller, **{**plain_text, "title": "Orchard Studio"}))
-    publish(caller, draft(caller, **{**plain_text, "title": "Telescope Studio"}))
+    orchard = _orchard_and_telescope(caller)
 
     page = search(anonymous, caller, q="the orchard for with")
 
@@ -186,9 +193,7 @@ def test_common_words_never_push_a_real_word_out_and_too_many_words_are_refused(
     provider: Any, anonymous: Any
 ) -> None:
     caller, _ = provider
-    plain_text = {**NEUTRAL_TEXT, "description": "Weekly lessons."}
-    orchard = publish(caller, draft(caller, **{**plain_text, "title": "Orchard Studio"}))
-    publish(caller, draft(caller, **{**plain_text, "title": "Telescope Studio"}))
+    orchard = _orchard_and_telescope(caller)
 
     padded = search(anonymous, caller, q=" ".join(["the"] * 15 + ["orchard"]))
     assert ids(padded) == [orchard["id"]]
@@ -204,13 +209,7 @@ def test_full_text_splits_words_at_punctuation_alike_on_either_database(
 ) -> None:
     """PostgreSQL's own parser keeps "-12" of "9-12" and "x.org" whole; SQLite splits them."""
     caller, _ = provider
-    plain_text = {**NEUTRAL_TEXT, "description": "Weekly lessons."}
-    ranged = publish(
-        caller,
-        draft(caller, **{**plain_text, "title": "Orchard Studio",
-                         "summary": "For grades 9-12; write to info@x.org."}),
-    )
-    publish(caller, draft(caller, **{**plain_text, "title": "Telescope Studio"}))
+    ranged = _orchard_and_telescope(caller, summary="For grades 9-12; write to info@x.org.")
 
     for q in ("12", "9-12", "grades 9-12", "org", "info@x.org"):
         assert ids(search(anonymous, caller, q=q)) == [ranged["id"]], q
