@@ -115,8 +115,8 @@ def _fts5_term(term: str) -> str:
 @dataclass(frozen=True, eq=False)
 class TermMatch:
     """Where one search word is found: for each offering (by ordinal), a bit per field of
-    ``SEARCH_FIELDS`` that holds it; ``ignored`` for a stop word (``STOP_WORDS``, or one that
-    PostgreSQL's configuration drops), which then narrows nothing."""
+    ``SEARCH_FIELDS`` that holds it; ``ignored`` for a word PostgreSQL's configuration drops
+    (``search_terms`` has already left out ``STOP_WORDS``), which then narrows nothing."""
 
     fields: np.ndarray  # uint8
     ignored: bool = False
@@ -139,7 +139,7 @@ class TermMatch:
 def find_term(conn: Connection, snapshot: Snapshot, term: str) -> TermMatch:
     """Ask the database's full-text index which published offerings hold ``term``, and where."""
     fields = np.zeros(snapshot.size, dtype=np.uint8)
-    if term in STOP_WORDS or not _ask(conn, snapshot, term, fields, among=None):
+    if not _ask(conn, snapshot, term, fields, among=None):
         return TermMatch(fields, ignored=True)
     return TermMatch(fields)
 
@@ -243,7 +243,7 @@ class _Search:
         # text changed since (cached by the index).
         self.words = [
             (match.fields_of(snapshot.size), match.matched)
-            for term in dict.fromkeys(self.terms)
+            for term in self.terms  # each once, stop words left out (``search_terms``)
             if not (
                 match := index.cached(
                     snapshot,
