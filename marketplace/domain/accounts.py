@@ -269,7 +269,10 @@ class CredentialLedger(Aggregate):
         """The account's ledger, opened with its first change (an account opened before there
         were ledgers gets one at its first)."""
         return cls._create(
-            CredentialLedgerOpened, id=cls.id_for(account_id), actor=actor_of(by), account_id=account_id
+            CredentialLedgerOpened,
+            id=cls.id_for(account_id),
+            actor=actor_of(by),
+            account_id=account_id,
         )
 
     def record(self, by: Account | None, change: str, credentials: Iterable[Credential]) -> None:

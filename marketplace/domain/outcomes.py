@@ -68,7 +68,7 @@ class SchoolYear:
         if (start + 1) % 100 != end:
             raise invalid(field, "the two years must be consecutive, such as 2026-27")
         if not 2000 <= start <= MAX_SCHOOL_YEAR:
-            raise invalid(field, f"must be from 2000-01 to {MAX_SCHOOL_YEAR}-{(MAX_SCHOOL_YEAR + 1) % 100:02d}")
+            raise invalid(field, f"must be from 2000-01 to {cls(MAX_SCHOOL_YEAR).label}")
         return cls(start)
 
     @classmethod
