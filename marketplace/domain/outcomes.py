@@ -2,8 +2,9 @@
 
 Only a buyer of a district that is party to a contract reports on it, once per school year (the
 report's id derives from contract, district and year); a correction is a revision, and the first
-report stays in the history. Only a contract that ran can be reported on: active, or terminated
-after it ran; never one awaiting signature or cancelled. Report cards are projections of these
+report stays in the history. Only a contract that ran can be reported on: signed, with its term
+begun (active, or terminated after its term began), and only on school years within the term as
+it ran; never one awaiting signature, cancelled, or terminated before it ran. Report cards are projections of these
 reports, never of inputs such as claims or designations.
 
 Students served are checked against the district's enrollment, not its seats on the contract:
@@ -111,20 +112,15 @@ class OutcomeReport(Aggregate):
         offering_ids (the contract's offerings the district used; all of them by default)."""
         _require_reporter(by, district.id)
         share = _party_share(contract, district.id)
-        if contract.status not in REPORTABLE_STATUSES:
-            raise WrongState(
-                f"only a contract that ran (active or terminated) can be reported on; "
-                f"this one is {contract.status.value.replace('_', ' ')}"
-            )
         year = SchoolYear.parse(school_year)
-        if year.last_day < contract.term_start or year.first_day > contract.term_end:
-            raise invalid(
-                "school_year",
-                f"outside the contract's term ({contract.term_start.isoformat()} to "
-                f"{contract.term_end.isoformat()})",
-            )
         if today < year.first_day:
             raise invalid("school_year", f"{year.label} has not begun; report on a year that has")
+        _require_ran(contract, today)
+        if year.last_day < contract.term_start or year.first_day > contract.runs_until:
+            term = f"{contract.term_start.isoformat()} to {contract.runs_until.isoformat()}"
+            if contract.runs_until < contract.term_end:
+                term += f", when it was terminated; its term was to end {contract.term_end.isoformat()}"
+            raise invalid("school_year", f"outside the contract's term ({term})")
         unknown = sorted(set(details) - set(REVISABLE_FIELDS))
         if unknown:
             raise invalid(unknown[0], "not a field of an outcome report")
@@ -199,6 +195,27 @@ class OutcomeReport(Aggregate):
             if name in values:
                 value = values[name]
                 setattr(self, name, tuple(value) if isinstance(value, list) else value)
+
+
+def _require_ran(contract: Contract, today: date) -> None:
+    """Only a contract that ran is reported on: signed (then active or terminated), with its term
+    begun by today and, when terminated, begun before its termination."""
+    if contract.status not in REPORTABLE_STATUSES or contract.signed_at is None:
+        state = contract.status.value.replace("_", " ")
+        if contract.status is ContractStatus.TERMINATED:
+            state = "terminated before it was signed"
+        raise WrongState(
+            f"only a contract that ran (signed, then active or terminated) can be reported on; "
+            f"this one is {state}"
+        )
+    begins = contract.term_start.isoformat()
+    if contract.terminated_on is not None and contract.terminated_on < contract.term_start:
+        raise WrongState(
+            f"this contract was terminated on {contract.terminated_on.isoformat()}, before its "
+            f"term began on {begins}: it never ran, so it cannot be reported on"
+        )
+    if today < contract.term_start:
+        raise WrongState(f"this contract's term begins on {begins}: report on it once it has run")
 
 
 def _require_reporter(by: Account, district_id: UUID) -> None:

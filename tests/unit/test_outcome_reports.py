@@ -38,7 +38,12 @@ def coop(fixed_clock: FixedClock) -> Cooperative:
     return Cooperative.build(fixed_clock)
 
 
-def buy(coop: Cooperative, seats: tuple[int, ...] = (10, 10, 10), sign: bool = True) -> Contract:
+def buy(
+    coop: Cooperative,
+    seats: tuple[int, ...] = (10, 10, 10),
+    sign: bool = True,
+    term: tuple[date, date] = (TERM_START, TERM_END),
+) -> Contract:
     """A direct purchase of provider 0's offering for the consortium's districts (400.00 a seat)."""
     contract = coop.app.direct_purchase(
         coop.lead,
@@ -47,8 +52,7 @@ def buy(coop: Cooperative, seats: tuple[int, ...] = (10, 10, 10), sign: bool = T
         coop.consortium_id,
         NOTE,
         ContractType.FIXED_UNIT_PRICE,
-        TERM_START,
-        TERM_END,
+        *term,
     )
     if sign:
         contract = coop.app.sign_contract(coop.providers[0], contract.id, "Dana Reyes, CEO")
@@ -205,6 +209,50 @@ def test_a_cancelled_award_cannot_be_reported_on(coop: Cooperative) -> None:
 
     with refused(WrongState, coop.app):
         report(coop, cancelled, 0)
+
+
+def test_a_contract_terminated_before_it_was_signed_cannot_be_reported_on(coop: Cooperative) -> None:
+    unsigned = buy(coop, sign=False)
+    coop.app.terminate_contract(coop.lead, unsigned.id, "The board withdrew the order.")
+
+    with refused(WrongState, coop.app) as info:
+        report(coop, unsigned, 0)
+    assert "terminated before it was signed" in info.value.message
+
+
+def test_a_contract_whose_term_has_not_begun_cannot_be_reported_on(coop: Cooperative) -> None:
+    later = buy(coop, term=(date(2027, 1, 1), date(2027, 12, 31)))  # the clock: 2026-09-01
+
+    with refused(WrongState, coop.app) as info:
+        report(coop, later, 0)
+    assert "term begins on 2027-01-01" in info.value.message
+
+    coop.clock.moment = datetime(2027, 1, 1, 9, tzinfo=timezone.utc)
+    assert report(coop, later, 0).school_year == YEAR
+
+
+def test_a_contract_terminated_before_its_term_began_never_ran(coop: Cooperative) -> None:
+    later = buy(coop, term=(date(2027, 1, 1), date(2027, 12, 31)))
+    coop.app.terminate_contract(coop.lead, later.id, "The district consolidated its schools.")
+    coop.clock.moment = datetime(2027, 3, 1, 9, tzinfo=timezone.utc)
+
+    with refused(WrongState, coop.app) as info:
+        report(coop, later, 0)
+    assert "terminated on 2026-09-01, before its term began on 2027-01-01" in info.value.message
+
+
+def test_a_terminated_contract_is_reported_on_for_the_years_it_ran_only(coop: Cooperative) -> None:
+    two_years = buy(coop, term=(TERM_START, date(2028, 6, 30)))
+    coop.app.terminate_contract(coop.lead, two_years.id, "The district consolidated its schools.")
+    coop.clock.moment = datetime(2027, 9, 1, 9, tzinfo=timezone.utc)
+
+    with refused(InvalidValue, coop.app) as info:
+        report(coop, two_years, 0, "2027-28")
+    assert info.value.fields["school_year"] == [
+        "outside the contract's term (2026-07-01 to 2026-09-01, when it was terminated; "
+        "its term was to end 2028-06-30)"
+    ]
+    assert report(coop, two_years, 0, YEAR).school_year == YEAR
 
 
 # One report per district, contract and school year ----------------------------------------------
