@@ -107,7 +107,7 @@ class ProcurementUseCases(_Base):
 
     def remove_consortium_member(self, by: Account, consortium_id: UUID, district_id: UUID) -> Consortium:
         consortium = self.get_consortium(consortium_id)
-        consortium.remove_member(by, district_id)
+        consortium.remove_member(by, self.get_district(district_id).id)
         self.save(consortium)
         return consortium
 
@@ -393,7 +393,9 @@ class ProcurementUseCases(_Base):
     ) -> Contract:
         contract = self.get_contract(contract_id)
         thresholds = self._award_thresholds(contract)
-        contract.amend(by, unit_price, term_end, rationale, thresholds, cost_price_analysis)
+        contract.amend(
+            by, unit_price, term_end, rationale, thresholds, _now().date(), cost_price_analysis
+        )
         self.save(contract)
         return contract
 
@@ -415,7 +417,10 @@ class ProcurementUseCases(_Base):
         contract = self.get_contract(contract_id)
         self.get_district(district_id)
         thresholds = self._award_thresholds(contract)
-        contract.join(by, district_id, seats, offering_id, _now().date(), thresholds)
+        members_now: tuple[UUID, ...] = ()
+        if contract.consortium_id is not None:
+            members_now = tuple(self.get_consortium(contract.consortium_id).members)
+        contract.join(by, district_id, seats, offering_id, _now().date(), thresholds, members_now)
         self.save(contract)
         return contract
 
@@ -434,6 +439,8 @@ class ProcurementUseCases(_Base):
         recorded price-reasonableness note; an award and contract, no solicitation phase."""
         by.require_role(Role.BUYER)
         offering = self.get_offering(offering_id)
+        if offering.status is OfferingStatus.DRAFT:  # to a buyer, as to anyone but its provider
+            raise NotFound(f"offering {offering_id} not found")
         if offering.status is not OfferingStatus.PUBLISHED or offering.pricing is None:
             raise invalid("offering_id", "must be a published catalog offering with a price")
         require_offering_per_seat(offering.pricing)

@@ -113,7 +113,7 @@ class TrustUseCases(_Base):
         if isinstance(district, District):
             agreement = self.covering_agreement(self.get_provider(contract.provider_id), district)
         contract.grant_student_data_access(
-            by, district_id, None if agreement is None else agreement.id
+            by, district_id, None if agreement is None else agreement.id, events.now().date()
         )
         self.save(contract)
         return contract

@@ -12,11 +12,11 @@ it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timezone
 from decimal import Decimal
 from enum import Enum
 from functools import singledispatchmethod
-from typing import Any
+from typing import Any, Collection
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
@@ -153,6 +153,14 @@ class Contract(Aggregate):
             **record,
         )
 
+    @property
+    def runs_until(self) -> date:
+        """The last day the contract runs, or ran: its term's end, or its termination's day
+        when that came first."""
+        if self.terminated_on is not None and self.terminated_on < self.term_end:
+            return self.terminated_on
+        return self.term_end
+
     def _check_term_length(self, term_end: date) -> None:
         if term_end > latest_term_end(self.term_start):
             raise invalid(
@@ -179,9 +187,12 @@ class Contract(Aggregate):
         term_end: date | None,
         rationale: str,
         thresholds: Thresholds,
+        today: date,
         cost_price_analysis: str | None = None,
     ) -> None:
-        """A new unit price or term end, with a rationale. ``thresholds``: those the award was made
+        """A new unit price or term end, with a rationale. A term is not ended in the past by an
+        amendment (the days it ran, districts joined and data accessed stand): it ends today at
+        the earliest, or the contract is terminated. ``thresholds``: those the award was made
         under (the application looks them up). A new price is checked as an award would be: the
         value must stay within the contract's method, and a raise that leaves it above the
         simplified acquisition threshold needs a cost or price analysis, recorded with it (an
@@ -205,6 +216,12 @@ class Contract(Aggregate):
         if term_end is not None and term_end != self.term_end:
             if term_end <= self.term_start:
                 raise invalid("term_end", "must be after the term's start")
+            if term_end < today:
+                raise invalid(
+                    "term_end",
+                    f"must be today ({today.isoformat()}) or later: the days the contract ran "
+                    "stand; to end it now, terminate it",
+                )
             self._check_term_length(term_end)
             changes["term_end"] = term_end
         if analysis and analysis != self.current_cost_price_analysis:
@@ -257,9 +274,11 @@ class Contract(Aggregate):
         offering_id: UUID,
         today: date,
         thresholds: Thresholds,
+        members_now: Collection[UUID],
     ) -> CostShare:
         """Another district joins the active contract, as its solicitation allowed: with
-        ``consortium_members``, the districts that were members when the award was made. Its
+        ``consortium_members``, the districts that were members when the award was made and still
+        are (``members_now``: the consortium's members today). Its
         seats count in the contract's value, which stays within what the contract's method allows
         under ``thresholds`` (those the award was made under): quotes cannot grow into a formal
         purchase by joining."""
@@ -269,11 +288,17 @@ class Contract(Aggregate):
         self._require(ContractStatus.ACTIVE, "joined")
         if self.joining_policy is JoiningPolicy.NONE:
             raise NotAllowed("this contract's solicitation did not allow other districts to join")
-        if (
-            self.joining_policy is JoiningPolicy.CONSORTIUM_MEMBERS
-            and district_id not in self.eligible_district_ids
-        ):
-            raise NotAllowed("only member districts of the consortium may join this contract")
+        if self.joining_policy is JoiningPolicy.CONSORTIUM_MEMBERS:
+            if district_id not in self.eligible_district_ids:
+                raise NotAllowed(
+                    "only districts that were members of the consortium when this contract was "
+                    "awarded may join it"
+                )
+            if district_id not in members_now:
+                raise NotAllowed(
+                    "this district has left the consortium since the award: only its members "
+                    "may join this contract"
+                )
         if any(a.district_id == district_id for a in self.allocations):
             raise WrongState("this district is already party to the contract")
         if offering_id not in self.offering_ids:
@@ -289,11 +314,12 @@ class Contract(Aggregate):
         return share
 
     def grant_student_data_access(
-        self, by: Account, district_id: UUID, agreement_id: UUID | None
+        self, by: Account, district_id: UUID, agreement_id: UUID | None, today: date
     ) -> None:
-        """A party district's buyer lets the provider access its students' data. The application
-        passes the id of the provider's agreement covering that district today
-        (``Provider.covers``), or None when there is none: then access is refused."""
+        """A party district's buyer lets the provider access its students' data, while the
+        contract runs (or before its term begins, to prepare). The application passes the id of
+        the provider's agreement covering that district today (``Provider.covers``), or None when
+        there is none: then access is refused."""
         by.require_role(Role.BUYER)
         if not any(a.district_id == district_id for a in self.allocations):
             raise invalid("district_id", "not a party district of this contract")
@@ -302,6 +328,11 @@ class Contract(Aggregate):
         if self.status is not ContractStatus.ACTIVE:
             raise WrongState(
                 f"student data access is granted on an active (signed) contract; this one is {self.status.value}"
+            )
+        if today > self.term_end:
+            raise WrongState(
+                f"the contract's term ended on {self.term_end.isoformat()}: no student data "
+                "access is granted under it"
             )
         if agreement_id is None:
             raise PrivacyAgreementRequired(
@@ -368,6 +399,7 @@ class Contract(Aggregate):
         self.awarded_at = event.timestamp
         self.signatory: str | None = None
         self.signed_at = None
+        self.terminated_on: date | None = None  # its UTC day
         self.end_reason: str | None = None
         self.student_data_access: dict[UUID, UUID] = {}  # district -> agreement it was granted under
         # The award record keeps the award's analysis; one recorded by an amendment is the latest.
@@ -393,6 +425,7 @@ class Contract(Aggregate):
     @when.register
     def _(self, event: ContractTerminated) -> None:
         self.status = ContractStatus.TERMINATED
+        self.terminated_on = event.timestamp.astimezone(timezone.utc).date()
         self.end_reason = event.reason
 
     @when.register

@@ -3,6 +3,7 @@ them by revision, and anyone reads the annual report cards built from those repo
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -188,6 +189,39 @@ def test_a_contract_awaiting_signature_cannot_be_reported_on(market: dict[str, A
     before = head(app)
 
     _refused(post_report(market, 0), 409)
+    assert head(app) == before
+
+
+def test_a_contract_terminated_before_it_was_signed_cannot_be_reported_on(
+    market: dict[str, Any], app: Any
+) -> None:
+    contract_id = market["contract"]["id"]
+    _ok(market["buyers"][0].post(f"/api/v1/contracts/{contract_id}/terminate", json={"reason": "The board withdrew it."}))
+    before = head(app)
+
+    body = _refused(post_report(market, 0), 409)
+    assert "terminated before it was signed" in body["message"]
+    assert head(app) == before
+
+
+def test_no_student_data_access_is_granted_once_the_term_has_ended(
+    signed: dict[str, Any], clock: Any, app: Any
+) -> None:
+    provider, contract_id = signed["provider"], signed["contract"]["id"]
+    agreement = {
+        "scope": "state", "kind": "national_dpa", "state": "MT", "signed_on": "2025-03-01",
+        "expires_on": "2028-02-29", "document_url": "https://example.org/dpa.pdf",
+    }
+    _ok(provider.post(f"/api/v1/providers/{signed['provider_id']}/privacy-agreements", json=agreement), 201)
+    clock.advance(days=(date(2027, 7, 1) - clock.moment.date()).days)  # the term ended 2027-06-30
+    before = head(app)
+
+    response = signed["buyers"][1].post(
+        f"/api/v1/contracts/{contract_id}/student-data-access",
+        json={"district_id": signed["districts"][1]["id"]},
+    )
+
+    assert "term ended on 2027-06-30" in _refused(response, 409)["message"]
     assert head(app) == before
 
 

@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from marketplace.domain.validation import MAX_SEATS
-from tests.conftest import Caller
+from tests.conftest import Caller, complete_offering
 from tests.e2e.procurement_helpers import (
     CRITERIA,
     POINTS,
@@ -1221,6 +1221,35 @@ def test_a_district_cannot_join_a_contract_it_is_already_party_to(market: Market
     _unchanged(market, joined)
 
 
+def test_a_member_that_left_the_consortium_after_the_award_cannot_join_a_members_only_contract(
+    market: Market,
+) -> None:
+    contract, buyer, district = _active_contract(market, "consortium_members")
+    market.leave(3)
+    body = refused(_join(buyer, contract, district["id"]), 403)
+    assert "has left the consortium since the award" in body["message"]
+    newcomer, new_district = market.add_member()  # a member now, not at the award
+    body = refused(_join(newcomer, contract, new_district["id"]), 403)
+    assert "members of the consortium when this contract was awarded" in body["message"]
+    _unchanged(market, contract)
+
+    market.rejoin(3)
+    ok(_join(buyer, contract, district["id"]))
+
+
+def test_removing_a_district_that_does_not_exist_from_a_consortium_is_not_found(
+    market: Market,
+) -> None:
+    consortium = market.consortium
+    before = ok(market.anonymous.get(f"/api/v1/consortia/{consortium.id}"))
+    unknown = "6f1c1a52-0000-4000-8000-000000000000"
+
+    body = refused(market.lead.delete(f"/api/v1/consortia/{consortium.id}/members/{unknown}"), 404)
+
+    assert body["message"] == f"district {unknown} not found"
+    assert ok(market.anonymous.get(f"/api/v1/consortia/{consortium.id}")) == before
+
+
 def test_a_buyer_cannot_join_another_district_to_a_contract(market: Market) -> None:
     contract, _, district = _active_contract(market, "consortium_members")
     outsider, _ = market.outsider()
@@ -1315,6 +1344,19 @@ def test_a_direct_purchase_at_the_micro_purchase_threshold_is_recorded_at_list_p
         catalog_offering["id"]
     ]
     assert _district_contracts(market) == 1
+
+
+def test_a_direct_purchase_of_another_providers_draft_is_not_found_as_an_unknown_id_is(
+    market: Market,
+) -> None:
+    caller, _ = market.make_provider(name="Unfinished Tools Co")
+    draft = ok(caller.post("/api/v1/offerings", json=complete_offering()), 201)
+    unknown = {"id": "6f1c1a52-0000-4000-8000-000000000000"}
+
+    for offering in (draft, unknown):
+        body = refused(_direct_purchase(market, offering, 10), 404)
+        assert body["message"] == f"offering {offering['id']} not found"
+    assert _district_contracts(market) == 0
 
 
 def test_a_direct_purchase_above_the_micro_purchase_threshold_is_refused_naming_demand(

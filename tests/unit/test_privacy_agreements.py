@@ -4,7 +4,7 @@ data only while one of them covers that district."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -459,6 +459,21 @@ def test_access_is_granted_on_a_signed_contract_only(coop: Cooperative) -> None:
 
     with refused(WrongState, coop.app):
         coop.app.grant_student_data_access(coop.buyers[1], contract.id, coop.districts[1].id)
+
+
+def test_no_access_is_granted_once_the_contracts_term_has_ended(
+    coop: Cooperative, active: Contract
+) -> None:
+    record(coop, active, **state_terms())  # it covers the district until 2028-02-29
+    coop.clock.moment = datetime(2027, 7, 1, 9, tzinfo=timezone.utc)  # the term ended 2027-06-30
+
+    with refused(WrongState, coop.app) as refusal:
+        coop.app.grant_student_data_access(coop.buyers[1], active.id, coop.districts[1].id)
+    assert "term ended on 2027-06-30" in refusal.value.message
+
+    coop.clock.moment = datetime(2027, 6, 30, 23, tzinfo=timezone.utc)  # its last day
+    granted = coop.app.grant_student_data_access(coop.buyers[1], active.id, coop.districts[1].id)
+    assert coop.districts[1].id in granted.student_data_access
 
 
 def test_access_is_granted_once_under_the_same_agreement(coop: Cooperative, active: Contract) -> None:

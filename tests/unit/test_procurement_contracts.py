@@ -278,6 +278,22 @@ def test_a_renewal_or_amendment_may_not_take_the_term_past_ten_years(coop: Coope
     )
 
 
+def test_an_amendment_does_not_end_the_term_in_the_past(coop: Cooperative) -> None:
+    contract = coop.signed()
+    coop.clock.moment = DURING_TERM  # 2026-09-01
+
+    with refused(InvalidValue, coop.app) as refusal:
+        coop.app.amend_contract(
+            coop.lead, contract.id, None, DURING_TERM.date() - timedelta(days=1), "Ended.", None
+        )
+    assert refusal.value.fields["term_end"][0].startswith("must be today (2026-09-01) or later")
+
+    shortened = coop.app.amend_contract(
+        coop.lead, contract.id, None, DURING_TERM.date(), "It ends today.", None
+    )
+    assert shortened.term_end == DURING_TERM.date()
+
+
 def test_the_lead_district_s_buyer_terminates_a_contract_once(coop: Cooperative) -> None:
     contract = coop.signed()
 
@@ -319,6 +335,31 @@ def test_a_contract_open_to_consortium_members_refuses_a_non_member(coop: Cooper
         coop.buyers[2], contract.id, coop.districts[2].id, 50, contract.offering_ids[0]
     )
     assert coop.districts[2].id in {a.district_id for a in joined.allocations}
+
+
+def test_a_contract_open_to_consortium_members_takes_those_of_the_award_that_still_are(
+    coop: Cooperative,
+) -> None:
+    contract = coop.signed(joining_policy=JoiningPolicy.CONSORTIUM_MEMBERS, seats=(600, 600))
+    coop.clock.moment = DURING_TERM
+    coop.app.remove_consortium_member(coop.buyers[2], coop.consortium_id, coop.districts[2].id)
+    newcomer, district = coop.add_district("3000004", "Melville", locale_code=42)
+    coop.app.add_consortium_member(newcomer, coop.consortium_id, district.id)
+
+    with refused(NotAllowed, coop.app) as refusal:  # a member no more
+        coop.app.join_contract(
+            coop.buyers[2], contract.id, coop.districts[2].id, 50, contract.offering_ids[0]
+        )
+    assert "has left the consortium since the award" in refusal.value.message
+    with refused(NotAllowed, coop.app) as refusal:  # not a member at the award
+        coop.app.join_contract(newcomer, contract.id, district.id, 50, contract.offering_ids[0])
+    assert "members of the consortium when this contract was awarded" in refusal.value.message
+
+    coop.app.add_consortium_member(coop.buyers[2], coop.consortium_id, coop.districts[2].id)
+    joined = coop.app.join_contract(
+        coop.buyers[2], contract.id, coop.districts[2].id, 50, contract.offering_ids[0]
+    )
+    assert joined.allocations[-1].district_id == coop.districts[2].id
 
 
 def test_a_contract_open_to_any_district_accepts_one_outside_the_consortium(

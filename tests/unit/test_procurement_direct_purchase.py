@@ -5,6 +5,7 @@ are recorded without a solicitation."""
 from __future__ import annotations
 
 from datetime import date
+from uuid import uuid4
 
 import pytest
 
@@ -18,12 +19,13 @@ from events.types import (
 )
 from marketplace.domain.contracts import Contract, ContractStatus
 from marketplace.domain.districts import District
-from marketplace.domain.errors import InvalidValue, NotAllowed
+from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound
 from marketplace.domain.offerings import Offering
 from marketplace.domain.validation import MAX_SEATS
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import (
     BEFORE_RAISE,
+    offering_details,
     TERM_END,
     TERM_START,
     Cooperative,
@@ -199,6 +201,27 @@ def test_a_direct_purchase_without_a_price_reasonableness_note_of_20_characters_
     contract = _buy(coop, catalog, 10, note="x" * 20)
     assert contract.justification is not None
     assert contract.justification.explanation == "x" * 20
+
+
+def test_a_draft_offering_is_not_found_to_a_buyer_as_an_unknown_id_is(
+    coop: Cooperative, catalog: Offering
+) -> None:
+    provider = next(a for a in coop.providers if a.organization_id == catalog.provider_id)
+    draft = coop.app.draft_offering(provider, offering_details("Unfinished", per_student("9.00")))
+    unknown = uuid4()
+
+    for offering_id in (draft.id, unknown):
+        with refused(NotFound, coop.app) as refusal:
+            coop.app.direct_purchase(
+                coop.lead, offering_id, [Seats(coop.districts[0].id, 10)], coop.consortium_id,
+                NOTE, ContractType.FIXED_UNIT_PRICE, TERM_START, TERM_END,
+            )
+        assert refusal.value.message == f"offering {offering_id} not found"
+
+    coop.app.withdraw_offering(provider, catalog.id, "Retired.")
+    with refused(InvalidValue, coop.app) as refusal:  # a withdrawn one is on public record
+        _buy(coop, catalog, 10)
+    assert set(refusal.value.fields) == {"offering_id"}
 
 
 def test_a_direct_purchase_for_a_district_outside_the_buyer_s_consortium_is_refused(

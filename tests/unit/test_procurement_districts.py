@@ -5,6 +5,7 @@ lead's; the lead never leaves."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -12,7 +13,7 @@ from events.types import Role
 from marketplace.application import Marketplace
 from marketplace.domain.accounts import Account
 from marketplace.domain.districts import NCES_LOCALES, District
-from marketplace.domain.errors import InvalidValue, NotAllowed, WrongState
+from marketplace.domain.errors import InvalidValue, NotAllowed, NotFound, WrongState
 from tests.unit.conftest import FixedClock
 from tests.unit.procurement_factories import NOW, Cooperative, in_memory_marketplace, refused
 
@@ -205,3 +206,11 @@ def test_a_district_that_is_not_a_member_cannot_be_removed(coop: Cooperative) ->
     coop.app.add_consortium_member(buyer, coop.consortium_id, melville.id)
     left = coop.app.remove_consortium_member(buyer, coop.consortium_id, melville.id)
     assert melville.id not in left.members
+
+
+def test_removing_a_district_that_does_not_exist_is_not_found(coop: Cooperative) -> None:
+    unknown = uuid4()
+
+    with refused(NotFound, coop.app) as refusal:
+        coop.app.remove_consortium_member(coop.lead, coop.consortium_id, unknown)
+    assert refusal.value.message == f"district {unknown} not found"
