@@ -4,8 +4,8 @@ Only a buyer of a district that is party to a contract reports on it, once per s
 report's id derives from contract, district and year); a correction is a revision, and the first
 report stays in the history. Only a contract that ran can be reported on: signed, with its term
 begun (active, or terminated after its term began), and only on school years within the term as
-it ran; never one awaiting signature, cancelled, or terminated before it ran. Report cards are projections of these
-reports, never of inputs such as claims or designations.
+it ran; never one awaiting signature, cancelled, or terminated before it ran. Report cards are
+projections of these reports, never of inputs such as claims or designations.
 
 Students served are checked against the district's enrollment, not its seats on the contract:
 seats are counted in the contract's price unit (students, teachers, schools or the district), so
@@ -119,7 +119,9 @@ class OutcomeReport(Aggregate):
         if year.last_day < contract.term_start or year.first_day > contract.runs_until:
             term = f"{contract.term_start.isoformat()} to {contract.runs_until.isoformat()}"
             if contract.runs_until < contract.term_end:
-                term += f", when it was terminated; its term was to end {contract.term_end.isoformat()}"
+                term += (
+                    f", when it was terminated; its term was to end {contract.term_end.isoformat()}"
+                )
             raise invalid("school_year", f"outside the contract's term ({term})")
         unknown = sorted(set(details) - set(REVISABLE_FIELDS))
         if unknown:

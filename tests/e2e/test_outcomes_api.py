@@ -196,7 +196,8 @@ def test_a_contract_terminated_before_it_was_signed_cannot_be_reported_on(
     market: dict[str, Any], app: Any
 ) -> None:
     contract_id = market["contract"]["id"]
-    _ok(market["buyers"][0].post(f"/api/v1/contracts/{contract_id}/terminate", json={"reason": "The board withdrew it."}))
+    terminate = {"reason": "The board withdrew it."}
+    _ok(market["buyers"][0].post(f"/api/v1/contracts/{contract_id}/terminate", json=terminate))
     before = head(app)
 
     body = _refused(post_report(market, 0), 409)
@@ -212,7 +213,8 @@ def test_no_student_data_access_is_granted_once_the_term_has_ended(
         "scope": "state", "kind": "national_dpa", "state": "MT", "signed_on": "2025-03-01",
         "expires_on": "2028-02-29", "document_url": "https://example.org/dpa.pdf",
     }
-    _ok(provider.post(f"/api/v1/providers/{signed['provider_id']}/privacy-agreements", json=agreement), 201)
+    agreements = f"/api/v1/providers/{signed['provider_id']}/privacy-agreements"
+    _ok(provider.post(agreements, json=agreement), 201)
     clock.advance(days=(date(2027, 7, 1) - clock.moment.date()).days)  # the term ended 2027-06-30
     before = head(app)
 

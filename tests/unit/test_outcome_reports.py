@@ -211,7 +211,9 @@ def test_a_cancelled_award_cannot_be_reported_on(coop: Cooperative) -> None:
         report(coop, cancelled, 0)
 
 
-def test_a_contract_terminated_before_it_was_signed_cannot_be_reported_on(coop: Cooperative) -> None:
+def test_a_contract_terminated_before_it_was_signed_cannot_be_reported_on(
+    coop: Cooperative,
+) -> None:
     unsigned = buy(coop, sign=False)
     coop.app.terminate_contract(coop.lead, unsigned.id, "The board withdrew the order.")
 
