@@ -115,3 +115,14 @@ def iso_utc(moment: datetime | None) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat()
+
+
+def in_utc(moment: datetime) -> datetime:
+    """The moment in UTC. One so near an end of the calendar that UTC cannot hold it (year 1 at
+    +14:00) is taken as that end: every recorded moment lies between the two, so it compares
+    with them as the moment itself would."""
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        end = datetime.max if moment.year == datetime.max.year else datetime.min
+        return end.replace(tzinfo=timezone.utc)

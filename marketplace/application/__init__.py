@@ -133,8 +133,8 @@ class MarketplaceBase(Application):
             self._settled_accounts.put(account_id, kept)
         return deepcopy(kept)
 
-    def get_provider(self, provider_id: UUID) -> Provider:
-        return self._get(Provider, provider_id, "provider")
+    def get_provider(self, provider_id: UUID, version: int | None = None) -> Provider:
+        return self._get(Provider, provider_id, "provider", version)
 
     def provider_legal_name(self, provider_id: UUID) -> str:
         """A provider's legal name. It is fixed at registration (no Provider event changes it),

@@ -67,7 +67,8 @@ class ContractById(MethodView):
         """A contract with its award record, allocations, cost shares and saving against list.
         With ``as_of``, the contract as it stood then."""
         version = version_as_of(contract_id, args["as_of"], "contract")
-        return _respond(marketplace().get_contract(contract_id, version))
+        contract = marketplace().get_contract(contract_id, version)
+        return contract_view(contract, args["as_of"]), etag(contract.version)
 
 
 @blp.route("/contracts/<uuid:contract_id>/sign")

@@ -7,7 +7,7 @@ always answer with the same bytes.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +15,7 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import ValidationError, fields, post_load, validates_schema
 
+from events.plain import in_utc
 from marketplace.domain.errors import NotFound
 from marketplace.web.blueprint import Blueprint
 from marketplace.web.reads import reads
@@ -56,17 +57,6 @@ class ReleaseArgsSchema(PageArgsSchema):
             **data,
             **{name: in_utc(data[name]) for name in ("date_from", "date_to") if data.get(name)},
         }
-
-
-def in_utc(moment: datetime) -> datetime:
-    """The moment in UTC. One so near an end of the calendar that UTC cannot hold it (year 1 at
-    +14:00) is taken as that end: every release is dated between the two, so it compares with
-    them as the moment itself would."""
-    try:
-        return moment.astimezone(timezone.utc)
-    except OverflowError:
-        end = datetime.max if moment.year == datetime.max.year else datetime.min
-        return end.replace(tzinfo=timezone.utc)
 
 
 def _json(document: Any, headers: dict[str, str] | None = None) -> Response:

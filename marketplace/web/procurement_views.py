@@ -7,12 +7,13 @@ version, which auditors need. Lists and searches read projections.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import events
 
-from events.plain import iso_utc, to_plain
+from events.plain import in_utc, iso_utc, to_plain
 from marketplace.domain.contracts import Contract
 from marketplace.domain.districts import Consortium, District
 from marketplace.domain.proposals import Evaluation, Proposal
@@ -175,12 +176,18 @@ def evaluation_view(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
-def contract_privacy(contract: Contract) -> list[dict[str, Any]]:
-    """Per party district: is it covered today by a signed privacy agreement of the provider
-    (flagged when not), and was student data access granted (PRODUCT rule 11)."""
+def contract_privacy(contract: Contract, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """Per party district: is it covered today (or on the day of ``as_of``, by the agreements
+    the provider had recorded by then) by a signed privacy agreement of the provider (flagged
+    when not), and was student data access granted (PRODUCT rule 11)."""
     app = marketplace()
-    provider = app.get_provider(contract.provider_id)
-    today = events.now().date()
+    if as_of is None:
+        provider = app.get_provider(contract.provider_id)
+        today = events.now().date()
+    else:  # the provider registered before any contract of its was awarded
+        version = app.version_at(contract.provider_id, as_of)
+        provider = app.get_provider(contract.provider_id, version)
+        today = in_utc(as_of).date()
     statuses = []
     for share in contract.allocations:
         district = app.get_district(share.district_id)
@@ -200,7 +207,8 @@ def contract_privacy(contract: Contract) -> list[dict[str, Any]]:
     return statuses
 
 
-def contract_view(contract: Contract) -> dict[str, Any]:
+def contract_view(contract: Contract, as_of: datetime | None = None) -> dict[str, Any]:
+    """The contract; with ``as_of``, its privacy status as it stood then too."""
     seats = sum(a.seats for a in contract.allocations)
     saving = (contract.list_unit_price - contract.unit_price) * seats
     return {
@@ -235,5 +243,5 @@ def contract_view(contract: Contract) -> dict[str, Any]:
         "end_reason": contract.end_reason,
         "version": contract.version,
         "awarded_at": iso_utc(contract.awarded_at),
-        "privacy": contract_privacy(contract),
+        "privacy": contract_privacy(contract, as_of),
     }

@@ -205,16 +205,42 @@ def test_a_contract_terminated_before_it_was_signed_cannot_be_reported_on(
     assert head(app) == before
 
 
-def test_no_student_data_access_is_granted_once_the_term_has_ended(
-    signed: dict[str, Any], clock: Any, app: Any
-) -> None:
-    provider, contract_id = signed["provider"], signed["contract"]["id"]
+def record_state_agreement(market: dict[str, Any]) -> dict[str, Any]:
+    """The provider's national DPA for Montana, signed 2025-03-01, until 2028-02-29."""
     agreement = {
         "scope": "state", "kind": "national_dpa", "state": "MT", "signed_on": "2025-03-01",
         "expires_on": "2028-02-29", "document_url": "https://example.org/dpa.pdf",
     }
-    agreements = f"/api/v1/providers/{signed['provider_id']}/privacy-agreements"
-    _ok(provider.post(agreements, json=agreement), 201)
+    agreements = f"/api/v1/providers/{market['provider_id']}/privacy-agreements"
+    return _ok(market["provider"].post(agreements, json=agreement), 201)
+
+
+def test_a_contract_as_of_a_moment_shows_its_privacy_coverage_as_it_stood_then(
+    signed: dict[str, Any], clock: Any, anonymous: Caller
+) -> None:
+    url = f"/api/v1/contracts/{signed['contract']['id']}"
+    before = clock.moment.isoformat()
+    clock.advance(days=1)
+    record_state_agreement(signed)
+
+    after = clock.moment.isoformat()
+
+    then = _ok(anonymous.get(url, query_string={"as_of": before}))["privacy"]
+    now = _ok(anonymous.get(url))["privacy"]
+    since = _ok(anonymous.get(url, query_string={"as_of": after}))["privacy"]
+    last = _ok(anonymous.get(url, query_string={"as_of": "9999-12-31T23:00:00-05:00"}))["privacy"]
+
+    assert [(p["covered"], p["flagged"]) for p in then] == [(False, True)] * 3
+    assert [(p["covered"], p["flagged"]) for p in now] == [(True, False)] * 3
+    assert since == now
+    assert [p["covered"] for p in last] == [False] * 3  # the agreement expires 2028-02-29
+
+
+def test_no_student_data_access_is_granted_once_the_term_has_ended(
+    signed: dict[str, Any], clock: Any, app: Any
+) -> None:
+    contract_id = signed["contract"]["id"]
+    record_state_agreement(signed)
     clock.advance(days=(date(2027, 7, 1) - clock.moment.date()).days)  # the term ended 2027-06-30
     before = head(app)
 
