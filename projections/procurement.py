@@ -27,6 +27,7 @@ from events.contracts import (
     ContractSigned,
     ContractTerminated,
     DistrictJoinedContract,
+    StudentDataAccessGranted,
 )
 from events.districts import (
     ConsortiumFormed,
@@ -153,6 +154,7 @@ class ProcurementProjection(Projection):
             ContractTerminated: self._contract_status("terminated"),
             ContractAwardCancelled: self._contract_status("cancelled"),
             DistrictJoinedContract: self._district_joined_contract,
+            StudentDataAccessGranted: self._contract_touched,  # the version only
         }
 
     # Districts and consortia -----------------------------------------------------------------
@@ -387,6 +389,9 @@ class ProcurementProjection(Projection):
         self._touch_contract(
             conn, event, total_value_cents=contracts.c.total_value_cents + cents(share.amount)
         )
+
+    def _contract_touched(self, conn: Connection, event: Any, _: int) -> None:
+        self._touch_contract(conn, event)
 
     @staticmethod
     def _touch_contract(conn: Connection, event: Any, **values: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +13,7 @@ from sqlalchemy import create_engine, inspect
 import migrations
 from marketplace.config import Settings
 from projections.tables import SEARCH_FIELDS, metadata
+from tests.e2e.procurement_helpers import register_district
 
 
 @pytest.fixture
@@ -159,5 +161,32 @@ def test_0010_splits_postgresql_words_as_fts5_and_downgrading_splits_them_as_bef
             assert {"12", "org"} <= summary_words()
         migrate("head")
         assert {"12", "org"} <= summary_words() and "-12" not in summary_words()
+    finally:
+        engine.dispose()
+
+
+def test_0011_empties_the_procurement_read_model_for_the_worker_to_build_again(
+    database_url: str, services: Any, make_account: Any
+) -> None:
+    district = register_district(make_account("buyer"))
+    services.runner.catch_up()
+    engine = create_engine(Settings(database_url=database_url).sqlalchemy_url())
+
+    def districts() -> list[str]:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT id FROM districts").scalars()
+            return [str(UUID(str(value))) for value in rows]
+
+    try:
+        assert districts() == [district["id"]] and services.runner.positions()["procurement"] > 0
+        with engine.connect() as connection:
+            migrations.downgrade(connection, "0010")
+            migrations.upgrade(connection)
+            connection.commit()
+        positions = services.runner.positions()
+        assert districts() == [] and positions["procurement"] == 0
+        assert positions["catalog"] == services.runner.head()  # the others are left as they were
+        services.runner.catch_up()
+        assert districts() == [district["id"]]
     finally:
         engine.dispose()
