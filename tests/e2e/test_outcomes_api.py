@@ -241,15 +241,13 @@ def test_the_register_shows_the_contracts_version_after_student_data_access_is_g
 ) -> None:
     contract_id, district = signed["contract"]["id"], signed["districts"][1]
     record_state_agreement(signed)
-    granted = _ok(
-        signed["buyers"][1].post(
-            f"/api/v1/contracts/{contract_id}/student-data-access", json={"district_id": district["id"]}
-        )
-    )
+    grant = f"/api/v1/contracts/{contract_id}/student-data-access"
+    granted = _ok(signed["buyers"][1].post(grant, json={"district_id": district["id"]}))
 
     reader = anonymous.sees(signed["buyers"][1])  # at its Log-Position
     register = _ok(reader.get("/api/v1/contracts", query_string={"district_id": district["id"]}))
-    assert [(c["id"], c["version"]) for c in register["items"]] == [(contract_id, granted["version"])]
+    listed = [(c["id"], c["version"]) for c in register["items"]]
+    assert listed == [(contract_id, granted["version"])]
 
 
 def test_no_student_data_access_is_granted_once_the_term_has_ended(
