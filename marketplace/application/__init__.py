@@ -23,7 +23,7 @@ from eventsourcing.persistence import JSONTranscoder
 import events
 from marketplace.config import APPLICATION_NAME
 from marketplace.domain.accounts import Account
-from marketplace.domain.errors import NotFound
+from marketplace.domain.errors import NotFound, StaleVersion
 from marketplace.domain.idempotency import IdempotencyReceipt
 from marketplace.domain.offerings import Offering
 from marketplace.domain.providers import Provider
@@ -41,14 +41,18 @@ class PendingReceipt:
 class CommandContext:
     receipt: PendingReceipt | None = None
     position: int | None = None
+    precondition: tuple[UUID, int] | None = None
+    """``If-Match``: the record the request addresses, and the version the client last saw."""
 
 
 _command: ContextVar[CommandContext | None] = ContextVar("marketplace_command", default=None)
 
 
 @contextmanager
-def command_context(receipt: PendingReceipt | None = None) -> Iterator[CommandContext]:
-    context = CommandContext(receipt=receipt)
+def command_context(
+    receipt: PendingReceipt | None = None, precondition: tuple[UUID, int] | None = None
+) -> Iterator[CommandContext]:
+    context = CommandContext(receipt=receipt, precondition=precondition)
     token = _command.set(context)
     try:
         yield context
@@ -88,6 +92,9 @@ class MarketplaceBase(Application):
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Save atomically; the first aggregate is the resource the command answers with."""
         context = _command.get()
+        if context is not None and context.precondition is not None:
+            self._check_precondition(context.precondition, objs)
+            context.precondition = None  # a command's later saves build on its first
         if context is not None and context.receipt is not None and objs:
             primary = objs[0]
             pending = context.receipt
@@ -105,6 +112,27 @@ class MarketplaceBase(Application):
         if context is not None and recordings:
             context.position = max(r.notification.id for r in recordings)
         return recordings
+
+    def _check_precondition(self, precondition: tuple[UUID, int], objs: tuple[Any, ...]) -> None:
+        """``If-Match`` on any write: the addressed record must be at the version the client
+        names. Checked on the very state the command changed (the version it was loaded at, and
+        the store refuses a save over a newer one), or, when the command leaves the record as it
+        is, on the record as it stands."""
+        aggregate_id, expected = precondition
+        changed = next((o for o in objs if getattr(o, "id", None) == aggregate_id), None)
+        if changed is not None:
+            pending = changed.pending_events
+            before = pending[0].originator_version - 1 if pending else changed.version
+        else:
+            found = self.load_optional(aggregate_id)
+            if found is None:
+                return
+            before = found.version
+        if before != expected:
+            raise StaleVersion(
+                f"{aggregate_id} is at version {before}, not {expected} (If-Match): reload it "
+                "and retry"
+            )
 
     # Loading -------------------------------------------------------------------------------
 

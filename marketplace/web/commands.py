@@ -9,8 +9,10 @@ with ``Idempotent-Replayed: true``. Every write response carries ``Log-Position`
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any, Callable
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 from flask import g, request
@@ -40,8 +42,9 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             raw_key = request.headers.get(KEY_HEADER)
+            precondition = _precondition()
             if raw_key is None:
-                with command_context() as context:
+                with command_context(precondition=precondition) as context:
                     result = view(*args, **kwargs)
                 g.log_position = _position_after(context.position)
                 return result
@@ -54,7 +57,7 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
                 return _replay(receipt, fingerprint, render)
             pending = PendingReceipt(actor=actor, key=key, fingerprint=fingerprint, status=status)
             try:
-                with command_context(pending) as context:
+                with command_context(pending, precondition) as context:
                     result = view(*args, **kwargs)
             except (IntegrityError, DomainError):
                 # A request racing the first with the same key: it may collide with the first's
@@ -71,6 +74,21 @@ def command(status: int, render: Callable[[Any], Any]) -> Callable[[Callable[...
         return wrapper
 
     return decorator
+
+
+_ADDRESSED = re.compile(r"<uuid:(\w+)>")
+
+
+def _precondition() -> tuple[UUID, int] | None:
+    """``If-Match`` with the record the URL addresses (its first id: the solicitation of
+    ``/solicitations/{id}/questions/{q}/answer``), for the save to check; None without one."""
+    expected = expected_version()
+    if expected is None or request.url_rule is None:
+        return None
+    names = _ADDRESSED.findall(request.url_rule.rule)
+    if not names:
+        return None  # a new record: nothing to compare
+    return (request.view_args or {})[names[0]], expected
 
 
 def _position_after(saved: int | None) -> int:

@@ -9,7 +9,7 @@ from events.types import Role
 from marketplace.domain.errors import NotAllowed
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
-from marketplace.web.commands import command
+from marketplace.web.commands import command, etag
 from marketplace.web.procurement_views import proposal_view
 from marketplace.web.reads import reads
 from marketplace.web.schemas.common import PageArgsSchema
@@ -49,7 +49,8 @@ class ProposalById(MethodView):
     def get(self, proposal_id: UUID) -> Any:
         """A proposal: to its author; after the deadline also to the lead's buyers and attested
         evaluators. To anyone else it does not exist (404), so nothing leaks."""
-        return proposal_view(marketplace().read_proposal(current_account(), proposal_id))
+        proposal = marketplace().read_proposal(current_account(), proposal_id)
+        return proposal_view(proposal), etag(proposal.version)
 
     @blp.arguments(ProposalPatchSchema)
     @blp.response(200, ProposalSchema)
@@ -63,7 +64,7 @@ class ProposalById(MethodView):
             data.get("pricing"),
             data.get("narrative"),
         )
-        return proposal_view(proposal)
+        return proposal_view(proposal), etag(proposal.version)
 
 
 @blp.route("/<uuid:proposal_id>/withdraw")
@@ -73,4 +74,5 @@ class WithdrawProposal(MethodView):
     @command(200, render=proposal_view)
     def post(self, data: dict[str, Any], proposal_id: UUID) -> Any:
         """Withdraw (the author, before the deadline)."""
-        return proposal_view(marketplace().withdraw_proposal(require_account(), proposal_id, data["reason"]))
+        proposal = marketplace().withdraw_proposal(require_account(), proposal_id, data["reason"])
+        return proposal_view(proposal), etag(proposal.version)

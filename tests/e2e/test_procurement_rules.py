@@ -1250,6 +1250,44 @@ def test_removing_a_district_that_does_not_exist_from_a_consortium_is_not_found(
     assert ok(market.anonymous.get(f"/api/v1/consortia/{consortium.id}")) == before
 
 
+def test_every_write_to_a_record_honours_if_match_and_a_stale_one_records_nothing(
+    market: Market,
+) -> None:
+    """Not only the writes that always took a version: signing, renewing, terminating a contract,
+    revising and withdrawing a proposal, cancelling a solicitation."""
+    solicitation = market.open()
+    bidder = market.bidders[0]
+    proposal = market.propose(solicitation["id"], bidder)
+    fetched = bidder.caller.get(f"/api/v1/proposals/{proposal['id']}")
+    assert fetched.headers["ETag"] == f'"{proposal["version"]}"'
+    body = proposal_body(bidder, "399.00", None)
+    stale = {"If-Match": f'"{proposal["version"] + 1}"'}
+    refused(bidder.caller.patch(f"/api/v1/proposals/{proposal['id']}", json=body, headers=stale), 412)
+    current = {"If-Match": fetched.headers["ETag"]}
+    revised = bidder.caller.patch(f"/api/v1/proposals/{proposal['id']}", json=body, headers=current)
+    assert ok(revised)["version"] == proposal["version"] + 1
+    assert revised.headers["ETag"] == f'"{proposal["version"] + 1}"'
+
+    cancel = f"/api/v1/solicitations/{solicitation['id']}/cancel"
+    reason = {"reason": "The need was met by a state contract."}
+    refused(market.lead.post(cancel, json=reason, headers={"If-Match": '"1"'}), 412)
+    assert market.get(solicitation["id"])["status"] == "published"
+
+    contract, _, _ = _active_contract(market, "none")
+    url = f"/api/v1/contracts/{contract['id']}"
+    old = {"If-Match": f'"{contract["version"] - 1}"'}
+    renewal = {"term_end": "2029-06-30", "rationale": "Another year."}
+    refused(market.lead.post(f"{url}/renewals", json=renewal, headers=old), 412)
+    refused(market.lead.post(f"{url}/terminate", json={"reason": "Ended."}, headers=old), 412)
+    _unchanged(market, contract)
+    renewed = ok(
+        market.lead.post(
+            f"{url}/renewals", json=renewal, headers={"If-Match": f'"{contract["version"]}"'}
+        )
+    )
+    assert renewed["term_end"] == "2029-06-30"
+
+
 def test_a_buyer_cannot_join_another_district_to_a_contract(market: Market) -> None:
     contract, _, district = _active_contract(market, "consortium_members")
     outsider, _ = market.outsider()
