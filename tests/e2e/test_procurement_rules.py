@@ -1262,9 +1262,9 @@ def test_every_write_to_a_record_honours_if_match_and_a_stale_one_records_nothin
     assert fetched.headers["ETag"] == f'"{proposal["version"]}"'
     body = proposal_body(bidder, "399.00", None)
     stale = {"If-Match": f'"{proposal["version"] + 1}"'}
-    refused(bidder.caller.patch(f"/api/v1/proposals/{proposal['id']}", json=body, headers=stale), 412)
-    current = {"If-Match": fetched.headers["ETag"]}
-    revised = bidder.caller.patch(f"/api/v1/proposals/{proposal['id']}", json=body, headers=current)
+    at = f"/api/v1/proposals/{proposal['id']}"
+    refused(bidder.caller.patch(at, json=body, headers=stale), 412)
+    revised = bidder.caller.patch(at, json=body, headers={"If-Match": fetched.headers["ETag"]})
     assert ok(revised)["version"] == proposal["version"] + 1
     assert revised.headers["ETag"] == f'"{proposal["version"] + 1}"'
 
