@@ -412,6 +412,12 @@ class Solicitation(Aggregate):
                 "after the deadline only the lead district's buyers and named evaluators who "
                 "attested no conflict of interest read the proposals"
             )
+        if self.status is SolicitationStatus.PUBLISHED:  # past the deadline, not yet closed
+            raise WrongState(
+                f"the deadline passed at {self.proposals_due.isoformat()}; the proposals are "
+                "opened when its closing is recorded, within a minute (the scheduler): try again "
+                "then"
+            )
 
     # Evaluation -------------------------------------------------------------------------------
 

@@ -210,17 +210,22 @@ class SolicitationProposals(MethodView):
         )
         return proposal_view(proposal)
 
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_of(ProposalSchema, "ProposalPage"))
     @reads("procurement")
-    def get(self, solicitation_id: UUID) -> Any:
+    def get(self, args: dict[str, Any], solicitation_id: UUID) -> Any:
         """The opened proposals: after the deadline, to the lead's buyers and to named evaluators
-        who attested no conflict of interest. Before it, refused to everyone."""
+        who attested no conflict of interest. Before it, refused to everyone; between the
+        deadline and the recording of its closing (within a minute), 409."""
         app = marketplace()
         account = require_account()
         solicitation = _visible(solicitation_id)
         app.require_may_read_proposals(account, solicitation)
-        items = [proposal_view(app.get_proposal(p)) for p in solicitation.opened_proposal_ids]
-        return {"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)}
+        opened = solicitation.opened_proposal_ids
+        page, per_page = args["page"], args["per_page"]
+        shown = opened[(page - 1) * per_page : page * per_page]
+        items = [proposal_view(app.get_proposal(p)) for p in shown]
+        return {"items": items, "total": len(opened), "page": page, "per_page": per_page}
 
 
 @blp.route("/<uuid:solicitation_id>/evaluation/attestation")

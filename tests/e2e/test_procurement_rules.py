@@ -1250,6 +1250,28 @@ def test_removing_a_district_that_does_not_exist_from_a_consortium_is_not_found(
     assert ok(market.anonymous.get(f"/api/v1/consortia/{consortium.id}")) == before
 
 
+def test_between_the_deadline_and_its_closing_the_proposals_list_says_so_then_pages(
+    market: Market,
+) -> None:
+    solicitation = market.open()
+    for bidder in market.bidders:
+        market.propose(solicitation["id"], bidder)
+    url = f"/api/v1/solicitations/{solicitation['id']}/proposals"
+    market.pass_deadline(solicitation["id"])
+
+    body = refused(market.lead.get(url), 409)
+    assert "opened when its closing is recorded" in body["message"]
+
+    market.close(solicitation["id"])
+    first = ok(market.lead.get(url, query_string={"per_page": 2}))
+    second = ok(market.lead.get(url, query_string={"per_page": 2, "page": 2}))
+    assert (first["total"], first["page"], first["per_page"], len(first["items"])) == (3, 1, 2, 2)
+    assert (second["total"], second["page"], len(second["items"])) == (3, 2, 1)
+    listed = [p["id"] for p in first["items"] + second["items"]]
+    assert sorted(listed) == sorted(p["id"] for p in ok(market.lead.get(url))["items"])
+    assert len(set(listed)) == 3
+
+
 def test_every_write_to_a_record_honours_if_match_and_a_stale_one_records_nothing(
     market: Market,
 ) -> None:

@@ -178,7 +178,10 @@ def test_a_refusal_to_read_proposals_says_sealed_before_the_deadline_and_who_rea
         open_solicitation.require_may_read_proposals(coop.lead, consortium, False, before)
     with pytest.raises(NotAllowed, match="after the deadline only the lead"):
         open_solicitation.require_may_read_proposals(coop.buyers[1], consortium, False, after)
-    open_solicitation.require_may_read_proposals(coop.lead, consortium, False, after)
+    with pytest.raises(WrongState, match="opened when its closing is recorded"):  # not yet
+        open_solicitation.require_may_read_proposals(coop.lead, consortium, False, after)
+    closed = coop.close(open_solicitation, [])
+    closed.require_may_read_proposals(coop.lead, consortium, False, after)
 
 
 def test_before_the_deadline_reading_a_proposal_finds_nothing_for_anyone_but_its_author(
