@@ -101,9 +101,12 @@ def _replay(receipt: IdempotencyReceipt, fingerprint: str, render: Callable[[Any
     receipt.check_same_request(fingerprint)
     g.log_position = services().runner.head()
     resource = None
+    headers = {REPLAYED_HEADER: "true"}
     if receipt.resource_id is not None:
         resource = marketplace().load(receipt.resource_id, version=receipt.resource_version)
-    return render(resource), {REPLAYED_HEADER: "true"}
+        if receipt.resource_version is not None:
+            headers.update(etag(receipt.resource_version))  # as the first answer had it
+    return render(resource), headers
 
 
 MAX_DIGITS = 19

@@ -75,10 +75,13 @@ def test_a_retried_post_with_the_same_key_returns_the_first_result_and_writes_on
 def test_a_replay_returns_the_resource_as_it_was_then_not_as_it_is_now(provider: Any) -> None:
     caller, _ = provider
     headers = {"Idempotency-Key": "draft-then-revise"}
-    first = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers).get_json()
+    answered = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers)
+    first = answered.get_json()
     caller.patch(f"/api/v1/offerings/{first['id']}", json={"title": "Renamed later"})
-    replay = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers).get_json()
+    replayed = caller.post("/api/v1/offerings", json=complete_offering(), headers=headers)
+    replay = replayed.get_json()
     assert replay["title"] == first["title"] and replay["version"] == first["version"]
+    assert replayed.headers["ETag"] == answered.headers["ETag"] == f'"{first["version"]}"'
 
 
 def test_reusing_a_key_for_a_different_request_is_refused_and_writes_nothing(provider: Any) -> None:
