@@ -278,10 +278,9 @@ class Contract(Aggregate):
     ) -> CostShare:
         """Another district joins the active contract, as its solicitation allowed: with
         ``consortium_members``, the districts that were members when the award was made and still
-        are (``members_now``: the consortium's members today). Its
-        seats count in the contract's value, which stays within what the contract's method allows
-        under ``thresholds`` (those the award was made under): quotes cannot grow into a formal
-        purchase by joining."""
+        are (``members_now``: the consortium's members today). Its seats count in the contract's
+        value, which stays within what the contract's method allows under ``thresholds`` (those
+        the award was made under): quotes cannot grow into a formal purchase by joining."""
         by.require_role(Role.BUYER)
         if not by.acts_for(district_id):
             raise NotAllowed("only a buyer of the joining district can join it to a contract")
