@@ -1,3 +1,7 @@
 from marketplace import create_app
+from marketplace.config import ConfigurationError
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigurationError as error:  # one line naming the setting, not a traceback
+    raise SystemExit(f"marketplace: {error}") from None

@@ -17,6 +17,21 @@ from sqlalchemy.engine import URL, make_url
 APPLICATION_NAME = "Marketplace"
 
 
+class ConfigurationError(ValueError):
+    """A setting the service cannot run with, named with what it must be."""
+
+
+_NUMBERS: dict[str, tuple[type, float, str]] = {
+    # setting: (type, least value, what it must be)
+    "read_wait_seconds": (float, 0.0, "a number of seconds, 0 or more"),
+    "max_body_bytes": (int, 1, "a whole number of bytes, 1 or more"),
+    "projection_batch_size": (int, 1, "a whole number of events, 1 or more"),
+    "projection_poll_seconds": (float, 0.01, "a number of seconds, 0.01 or more"),
+    "search_cache_mb": (int, 0, "a whole number of megabytes, 0 or more"),
+}
+DATABASES = ("sqlite", "postgresql")
+
+
 def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -50,19 +65,40 @@ class Settings:
             "catch_up_on_read": _flag(env.get("MARKETPLACE_CATCH_UP_ON_READ"), True),
             "check_reads": _flag(env.get("MARKETPLACE_CHECK_READS"), False),
         }
-        for key, cast in (
-            ("read_wait_seconds", float),
-            ("max_body_bytes", int),
-            ("projection_batch_size", int),
-            ("projection_poll_seconds", float),
-            ("ocid_prefix", str),
-            ("search_cache_mb", int),
-        ):
+        ocid_prefix = env.get("MARKETPLACE_OCID_PREFIX")
+        if ocid_prefix:
+            values["ocid_prefix"] = ocid_prefix
+        for key, (cast, _, must_be) in _NUMBERS.items():
             raw = env.get(f"MARKETPLACE_{key.upper()}")
             if raw:
-                values[key] = cast(raw)
+                try:
+                    values[key] = cast(raw)
+                except ValueError:
+                    raise ConfigurationError(
+                        f"MARKETPLACE_{key.upper()} must be {must_be}, not {raw!r}"
+                    ) from None
         values.update(overrides or {})
         return cls(**values)
+
+    def __post_init__(self) -> None:
+        """Refuse, naming it, a setting the service would misbehave with (a batch of 0 events
+        would never move a read model; a negative poll would stop the worker)."""
+        for key, (cast, least, must_be) in _NUMBERS.items():
+            value = getattr(self, key)
+            wrong_type = isinstance(value, bool) or not isinstance(value, cast | int)
+            if wrong_type or not least <= value < float("inf"):
+                raise ConfigurationError(
+                    f"MARKETPLACE_{key.upper()} must be {must_be}, not {value!r}"
+                )
+        try:
+            backend = make_url(self.database_url).get_backend_name()
+        except Exception:  # noqa: BLE001 - SQLAlchemy's ArgumentError, or a value not a URL
+            backend = None
+        if backend not in DATABASES:
+            raise ConfigurationError(
+                "MARKETPLACE_DATABASE_URL must be sqlite:///<file> or "
+                "postgresql://user:password@host:5432/dbname"
+            )
 
     @property
     def url(self) -> URL:

@@ -18,6 +18,7 @@ from typing import Any
 
 from gunicorn import util
 
+from marketplace.config import ConfigurationError, Settings
 from marketplace.logs import configure_logging
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -29,7 +30,13 @@ accesslog = None  # the application logs each request itself, structured
 
 
 def on_starting(server: Any) -> None:
+    """Before any worker forks: a setting the service cannot run with stops gunicorn with one
+    line naming it (otherwise each worker would fail to boot, and be started again)."""
     configure_logging()
+    try:
+        Settings.from_env(os.getcwd())
+    except ConfigurationError as error:
+        raise SystemExit(f"marketplace: {error}") from None
 
 
 def post_fork(server: Any, worker: Any) -> None:
