@@ -184,10 +184,13 @@ class ProjectionRunner:
         names: Iterable[str] | None = None,
         progress: Callable[[int], None] | None = None,
         deadline: float | None = None,
+        stopping: Callable[[], bool] | None = None,
     ) -> int:
         """Apply every event up to ``until`` (default: the head now); returns notifications read.
         With ``deadline`` (a ``time.monotonic()`` moment) it stops after the first batch that ends
-        past it, caught up or not. ``progress`` is told how far the slowest of them (still
+        past it, caught up or not; with ``stopping``, after the first batch that ends with it
+        true (a worker told to stop, during a long catch-up: each batch is whole, so it stops
+        between two). ``progress`` is told how far the slowest of them (still
         going) has moved, in log positions, so that it adds up to the stretch of the log applied
         however often a stretch is read.
 
@@ -198,7 +201,7 @@ class ProjectionRunner:
         selected = [self.projections[n] for n in (self.projections if names is None else names)]
         target = self.head() if until is None else until
         with ExitStack() as long_run:
-            return self._catch_up(selected, target, progress, deadline, long_run)
+            return self._catch_up(selected, target, progress, deadline, stopping, long_run)
 
     def _catch_up(
         self,
@@ -206,6 +209,7 @@ class ProjectionRunner:
         target: int,
         progress: Callable[[int], None] | None,
         deadline: float | None,
+        stopping: Callable[[], bool] | None,
         long_run: ExitStack,
     ) -> int:
         read = 0
@@ -254,7 +258,8 @@ class ProjectionRunner:
             if count == 0:
                 return read  # nothing more in the log (target beyond the head)
             read += count
-            if deadline is not None and time.monotonic() >= deadline:
+            stop = stopping is not None and stopping()
+            if stop or (deadline is not None and time.monotonic() >= deadline):
                 if progress is not None:
                     tell(self.positions())
                 return read
@@ -503,7 +508,7 @@ class ProjectionRunner:
             due = [name for name in selected if name not in retry or retry[name][0] <= clock()]
             applied = 0
             try:
-                applied = self.catch_up(names=due)
+                applied = self.catch_up(names=due, stopping=stopping)
             except Exception as error:  # noqa: BLE001 - a worker must outlive a bad moment
                 failing = self._failing_among(due)
                 if not failing:
@@ -513,7 +518,8 @@ class ProjectionRunner:
                     retry[name] = (clock() + after, after)
             else:
                 for name in due:
-                    retry.pop(name, None)
+                    if retry.pop(name, None) is not None:
+                        log.info("projection %s applies events again", name)
             if every_minute is not None and clock() >= next_chore:
                 next_chore = clock() + 60
                 try:

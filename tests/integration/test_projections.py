@@ -523,3 +523,69 @@ def test_a_worker_tries_a_failing_read_model_again_less_and_less_often_while_the
     lines = [r.getMessage() for r in caplog.records if r.name == "projections.runner"]
     assert len(lines) == 7  # one line a try: the first with its traceback
     assert not any("worker cycle failed" in line for line in lines)
+
+
+def test_a_catch_up_told_to_stop_ends_after_the_batch_in_hand_and_the_next_resumes_there(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=12)
+    head = services.runner.head()
+    runner = _runner(services, [HistoryProjection()], batch_size=5)
+    runner.reset(["history"])
+    asked: list[int] = []
+
+    def stopping() -> bool:  # a SIGTERM arriving during the second batch
+        asked.append(runner.positions()["history"])
+        return len(asked) == 2
+
+    assert runner.catch_up(stopping=stopping) == 10
+    tenth = services.app.recorder.select_notifications(start=1, limit=10)[-1].id
+    assert runner.positions()["history"] == tenth and asked[-1] == tenth
+    runner.catch_up()
+    assert history_rows(services.engines.reader) == public_events_in_log(services, head)
+
+
+def test_a_worker_logs_when_a_failing_read_model_applies_events_again(
+    services: Any, make_provider: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    _write_history(services, make_provider, revisions=2)
+    now = [0.0]
+
+    class FailsTwice(CatalogProjection):
+        tries = 0
+
+        def prepare(self, snapshot: Any, items: list[tuple[int, Any]]) -> Any:
+            self.tries += 1
+            if self.tries <= 2:
+                raise RuntimeError("a bad moment")
+            return super().prepare(snapshot, items)
+
+    runner = _runner(services, [FailsTwice()])
+    caplog.set_level("INFO", logger="projections.runner")
+
+    def wait(seconds: float) -> None:
+        now[0] += seconds
+
+    runner.run_forever(0.5, lambda: now[0] >= 5, wait=wait, clock=lambda: now[0])
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "projections.runner"]
+    assert lines[-1] == "projection catalog applies events again"
+    assert sum("could not apply" in line or "still cannot" in line for line in lines) == 2
+    assert runner.positions()["catalog"] == services.runner.head()
+
+
+def test_a_worker_told_to_stop_during_a_long_catch_up_stops_between_two_batches(
+    services: Any, make_provider: Any
+) -> None:
+    _write_history(services, make_provider, revisions=12)
+    runner = _runner(services, [HistoryProjection()], batch_size=5)
+    runner.reset(["history"])
+    asked = [0]
+
+    def stopping() -> bool:  # false as the worker starts, true from the first batch on
+        asked[0] += 1
+        return asked[0] > 1
+
+    runner.run_forever(0.5, stopping, wait=lambda _: None)
+
+    assert 0 < runner.positions()["history"] < services.runner.head()
