@@ -255,11 +255,20 @@ def projections_run(names: tuple[str, ...]) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demonstration catalog, once; does nothing if it is already there."""
-    from marketplace.demo import load_demo
+    from marketplace.demo import load_demo, loaded_state
 
     svc = services()
     report = load_demo(svc.app)
     if report is None:
+        if loaded_state(svc.app) == "partial":
+            click.echo(
+                "the demo data here is incomplete: an earlier demo load stopped before it "
+                "finished (its tokens were never shown), or was made by a version that did not "
+                "mark its end. To load it whole, start from an empty database (for the default, "
+                "remove instance/marketplace.sqlite3).",
+                err=True,
+            )
+            return
         click.echo("demo data already loaded")
         return
     svc.runner.catch_up()

@@ -13,8 +13,6 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-
 import events
 from events.types import (
     Contact,
@@ -32,6 +30,7 @@ from events.types import (
 )
 from marketplace.application import Marketplace
 from marketplace.domain.accounts import Account
+from marketplace.domain.idempotency import IdempotencyReceipt
 from marketplace.domain.offerings import Offering
 from marketplace.domain.providers import Provider
 
@@ -111,12 +110,23 @@ def _identifier(index: int) -> OrganizationIdentifier:
     return OrganizationIdentifier(scheme="US-EIN", id=f"84-{1000000 + index * 7919:07d}")
 
 
-def is_loaded(app: Marketplace) -> bool:
-    try:
-        app.repository.get(Provider.id_for(_identifier(0)))
-    except AggregateNotFoundError:
-        return False
-    return True
+DEMO_ACTOR, DEMO_KEY = "system:demo", "demo-load"
+"""The demo's last write is the receipt of its loading under this actor and key: its mark of a
+load that finished."""
+
+
+def loaded_state(app: Marketplace) -> str:
+    """``empty``: no demo data; ``loaded``: a load that finished; ``partial``: one that began
+    (its first provider is there) and did not finish, such as a load stopped midway."""
+    if app.load_optional(IdempotencyReceipt.id_for(DEMO_ACTOR, DEMO_KEY)) is not None:
+        return "loaded"
+    if app.load_optional(Provider.id_for(_identifier(0))) is not None:
+        return "partial"
+    return "empty"
+
+
+def _mark_loaded(app: Marketplace) -> None:
+    app.save(IdempotencyReceipt.record(DEMO_ACTOR, DEMO_KEY, "", 200, None, None))
 
 
 def _price(rng: random.Random, unit: PriceUnit) -> Decimal:
@@ -218,7 +228,9 @@ class DemoCatalog:
 
 
 def load_demo(app: Marketplace, seed: int = 2026) -> DemoReport | None:
-    if is_loaded(app):
+    """The demo data, loaded into an empty store; None (nothing done) where ``loaded_state``
+    is not ``empty``."""
+    if loaded_state(app) != "empty":
         return None
     from marketplace.demo_procurement import load_procurement
 
@@ -230,6 +242,7 @@ def load_demo(app: Marketplace, seed: int = 2026) -> DemoReport | None:
         procurement = load_procurement(app, clock, rng, catalog.providers)
     finally:
         events.set_clock(previous)
+    _mark_loaded(app)
     return DemoReport(
         providers=len(PROVIDER_NAMES),
         offerings=catalog.offerings,

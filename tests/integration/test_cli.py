@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from events.types import Role
 from marketplace.domain.accounts import Credential
 from projections.search import FACETS
@@ -155,6 +157,29 @@ def test_demo_load_fills_the_catalog_once(app: Any, anonymous: Any, services: An
     assert {f["value"] for f in catalog["facets"]["evidence_tier"]} == {"1", "2", "3", "4", "none"}
     providers = anonymous.get("/api/v1/providers").get_json()
     assert providers["total"] >= 24
+
+
+def test_a_demo_load_that_stopped_midway_is_reported_incomplete_not_loaded(
+    app: Any, services: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import marketplace.demo_procurement as demo_procurement
+
+    def killed(*_: Any) -> Any:  # the process stopped after the catalog, before procurement
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo_procurement, "load_procurement", killed)
+    runner = app.test_cli_runner()
+    stopped = runner.invoke(args=["demo", "load"])
+    assert stopped.exit_code != 0
+    monkeypatch.undo()
+    head = services.runner.head()
+
+    again = runner.invoke(args=["demo", "load"])
+
+    assert again.exit_code == 0
+    assert "the demo data here is incomplete" in again.output
+    assert "already loaded" not in again.output
+    assert services.runner.head() == head  # nothing written
 
 
 def test_demo_load_holds_solicitations_in_every_state_of_their_life(app: Any, services: Any) -> None:
