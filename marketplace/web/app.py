@@ -32,6 +32,7 @@ from marketplace.web.auth import require_account
 from marketplace.web.commands import POSITION_HEADER, await_requested_position
 from marketplace.web.errors import http_error, register_error_handlers
 from marketplace.web.reads import check_reads, declared_reads
+from marketplace.web.schemas.common import ErrorSchema
 from marketplace.web.services import ServicesHolder
 
 
@@ -39,6 +40,8 @@ access_log = logging.getLogger("marketplace.access")
 
 
 class MarketplaceApi(Api):
+    ERROR_SCHEMA = ErrorSchema  # the envelope the document describes for every error response
+
     def handle_http_exception(self, error: HTTPException) -> Response:  # one envelope for all
         return http_error(error)
 

@@ -2,8 +2,8 @@
 
     {"status": 422, "error": "Unprocessable Entity", "message": "...", "errors": {"json": {...}}}
 
-``errors`` appears when the input was at fault and names each field, by where it came from
-(``json``, ``query``, ``headers``). Domain errors map to statuses here and nowhere else.
+``errors`` names each field at fault, by where it came from (``json``, ``query``, ``headers``);
+it is ``{}`` when no field is, so that every error body has the same four keys. Domain errors map to statuses here and nowhere else.
 """
 
 from __future__ import annotations
@@ -41,9 +41,8 @@ def envelope(status: int, message: str, errors: dict[str, Any] | None = None) ->
         "status": status,
         "error": HTTPStatus(status).phrase,
         "message": message,
+        "errors": errors or {},
     }
-    if errors:
-        body["errors"] = errors
     response = jsonify(body)
     response.status_code = status
     return response
