@@ -9,6 +9,8 @@ from typing import Any, Iterator
 import pytest
 
 from marketplace import create_app
+from marketplace.demo import load_demo
+from tests.openapi import errors_against, response_schema
 
 API = "/api/v1"
 
@@ -75,3 +77,38 @@ def test_every_error_response_is_the_error_envelope(document: dict[str, Any]) ->
                 schema = document["components"]["responses"][name]["content"]["application/json"]
                 assert schema["schema"] == {"$ref": "#/components/schemas/Error"}, (path, status)
 
+
+@pytest.fixture
+def demo(services: Any, client: Any) -> dict[str, dict[str, str]]:
+    """The demo data, read models caught up; the headers of its provider and its buyer."""
+    report = load_demo(services.app)
+    assert report is not None
+    services.runner.catch_up()
+    return {
+        "provider": {"Authorization": f"Bearer {report.provider_token}"},
+        "buyer": {"Authorization": f"Bearer {report.buyer_token}"},
+    }
+
+
+def test_the_register_the_proposals_and_the_ocds_packages_answer_as_documented(
+    client: Any, demo: dict[str, dict[str, str]]
+) -> None:
+    document = client.get("/api/openapi.json").get_json()
+    first_ocid = client.get(f"{API}/ocds/records").get_json()["records"][0]["ocid"]
+    reads = [
+        ("/contracts", f"{API}/contracts?per_page=100", {}),
+        ("/proposals", f"{API}/proposals?per_page=100", demo["provider"]),
+        ("/ocds/releases", f"{API}/ocds/releases", {}),
+        ("/ocds/records", f"{API}/ocds/records", {}),
+        ("/ocds/records/{ocid}", f"{API}/ocds/records/{first_ocid}", {}),
+    ]
+
+    for documented, url, headers in reads:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.get_json())
+        body = response.get_json()
+        listed = body.get("items", body.get("releases", body.get("records")))
+        assert listed, url  # something to check against the schema
+        schema = response_schema(document, API + documented, "get", "200")
+        assert errors_against(document, schema, body) == [], url
+        assert errors_against(document, schema, {"unexpected": True}) != [], url
