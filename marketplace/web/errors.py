@@ -71,6 +71,9 @@ def http_error(error: HTTPException) -> Response:
         response = envelope(status, message, messages)
     else:
         response = envelope(status, data.get("message") or error.description or HTTPStatus(status).phrase)
+    for name, value in error.get_headers():  # what HTTP requires with it: a 405's Allow
+        if name.lower() != "content-type":
+            response.headers[name] = value
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
     return response

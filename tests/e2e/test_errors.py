@@ -544,3 +544,11 @@ def test_a_write_without_an_account_is_refused_401_before_its_body_is_read(
         response = client.post("/api/v1/offerings", json={}, headers=headers)
         assert assert_envelope(response, 401)["status"] == 401, headers
     assert client.post("/api/v1/no-such-thing", json={}).status_code == 404
+
+
+def test_a_method_the_route_does_not_allow_names_those_it_does_in_allow(anonymous: Any) -> None:
+    response = anonymous.client.post("/api/v1/catalog", json={})
+
+    assert_envelope(response, 405)
+    assert {m.strip() for m in response.headers["Allow"].split(",")} >= {"GET", "HEAD"}
+    assert "POST" not in response.headers["Allow"]
