@@ -3,7 +3,8 @@
     {"status": 422, "error": "Unprocessable Entity", "message": "...", "errors": {"json": {...}}}
 
 ``errors`` names each field at fault, by where it came from (``json``, ``query``, ``headers``);
-it is ``{}`` when no field is, so that every error body has the same four keys. Domain errors map to statuses here and nowhere else.
+it is ``{}`` when no field is, so that every error body has the same four keys. Domain errors
+map to statuses here and nowhere else.
 """
 
 from __future__ import annotations
