@@ -384,7 +384,12 @@ def _export_ocds(output: Any, options: dict[str, Any]) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=lambda: os.environ.get("PORT", "8000"), show_default="$PORT or 8000")
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=lambda: os.environ.get("WEB_CONCURRENCY", "4"),
+    show_default="$WEB_CONCURRENCY or 4",
+    type=int,
+)
 def serve(host: str, port: str, workers: int) -> None:
     """Serve the API with gunicorn, with a projection worker beside it; Ctrl-C stops both."""
     env = dict(os.environ)

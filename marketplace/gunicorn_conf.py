@@ -52,7 +52,9 @@ def json_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     except ValueError:
         phrase = reason
     message = mesg or ("internal error; it has been logged" if status_int >= 500 else phrase)
-    body = json.dumps({"status": status_int, "error": phrase, "message": message}).encode()
+    body = json.dumps(
+        {"status": status_int, "error": phrase, "message": message, "errors": {}}
+    ).encode()
     head = (
         f"HTTP/1.1 {status_int} {phrase}\r\n"
         "Connection: close\r\n"

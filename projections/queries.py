@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Sequence
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from events.plain import iso_utc
 from projections.tables import event_history, offerings, providers
+from projections.trust_queries import designation_label
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,10 @@ def provider_offerings(
     status: str | None,
     page: int,
     per_page: int,
+    today: date,
 ) -> Page:
+    """The provider's offerings, each designation a label with its status on ``today``, as the
+    catalog and the offering itself show them."""
     query = select(offerings.c.document).where(offerings.c.provider_id == provider_id)
     if not include_drafts:
         query = query.where(offerings.c.status != "draft")
@@ -46,7 +51,13 @@ def provider_offerings(
         query = query.where(offerings.c.status == status)
     query = query.order_by(offerings.c.updated_at.desc(), offerings.c.id)
     rows, total = _page(conn, query, page, per_page)
-    return Page([dict(r.document) for r in rows], total, page, per_page)
+    items = []
+    for row in rows:
+        document = dict(row.document)
+        labels = document.get("designations") or []
+        document["designations"] = [designation_label(label, today) for label in labels]
+        items.append(document)
+    return Page(items, total, page, per_page)
 
 
 def provider_row(conn: Connection, provider_id: UUID) -> dict[str, Any] | None:

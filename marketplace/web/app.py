@@ -31,7 +31,9 @@ from marketplace.web import (
 from marketplace.web.auth import require_account
 from marketplace.web.commands import POSITION_HEADER, await_requested_position
 from marketplace.web.errors import http_error, register_error_handlers
+from marketplace.web.openapi import OperationsPlugin
 from marketplace.web.reads import check_reads, declared_reads
+from marketplace.web.schemas.common import ErrorSchema
 from marketplace.web.services import ServicesHolder
 
 
@@ -39,6 +41,8 @@ access_log = logging.getLogger("marketplace.access")
 
 
 class MarketplaceApi(Api):
+    ERROR_SCHEMA = ErrorSchema  # the envelope the document describes for every error response
+
     def handle_http_exception(self, error: HTTPException) -> Response:  # one envelope for all
         return http_error(error)
 
@@ -59,7 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["marketplace"] = ServicesHolder(settings)
 
-    api = MarketplaceApi(app)
+    api = MarketplaceApi(app, spec_kwargs={"extra_plugins": [OperationsPlugin(app)]})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for module in (
         accounts,

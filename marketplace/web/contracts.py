@@ -11,7 +11,7 @@ from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag, version_as_of
 from marketplace.web.procurement_views import contract_view
 from marketplace.web.reads import reads
-from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema
+from marketplace.web.schemas.common import AsOfArgsSchema, PageArgsSchema, page_of
 from marketplace.web.schemas.offerings import HistoryPageSchema
 from marketplace.web.schemas.procurement import (
     ContractAmendInSchema,
@@ -20,6 +20,7 @@ from marketplace.web.schemas.procurement import (
     DirectPurchaseInSchema,
     JoinInSchema,
     ReasonSchema,
+    RegisterItemSchema,
     RenewInSchema,
     SignInSchema,
 )
@@ -41,7 +42,7 @@ def _respond(contract: Contract) -> tuple[dict[str, Any], dict[str, str]]:
 @blp.route("/contracts")
 class Contracts(MethodView):
     @blp.arguments(ContractArgsSchema, location="query")
-    @blp.response(200)
+    @blp.response(200, page_of(RegisterItemSchema, "ContractRegisterPage"))
     @reads("procurement", "catalog")  # the provider's name
     def get(self, args: dict[str, Any]) -> Any:
         """The contracts register, filtered by consortium, party district, provider, status."""

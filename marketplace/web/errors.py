@@ -2,8 +2,9 @@
 
     {"status": 422, "error": "Unprocessable Entity", "message": "...", "errors": {"json": {...}}}
 
-``errors`` appears when the input was at fault and names each field, by where it came from
-(``json``, ``query``, ``headers``). Domain errors map to statuses here and nowhere else.
+``errors`` names each field at fault, by where it came from (``json``, ``query``, ``headers``);
+it is ``{}`` when no field is, so that every error body has the same four keys. Domain errors
+map to statuses here and nowhere else.
 """
 
 from __future__ import annotations
@@ -41,9 +42,8 @@ def envelope(status: int, message: str, errors: dict[str, Any] | None = None) ->
         "status": status,
         "error": HTTPStatus(status).phrase,
         "message": message,
+        "errors": errors or {},
     }
-    if errors:
-        body["errors"] = errors
     response = jsonify(body)
     response.status_code = status
     return response
@@ -72,6 +72,9 @@ def http_error(error: HTTPException) -> Response:
         response = envelope(status, message, messages)
     else:
         response = envelope(status, data.get("message") or error.description or HTTPStatus(status).phrase)
+    for name, value in error.get_headers():  # what HTTP requires with it: a 405's Allow
+        if name.lower() != "content-type":
+            response.headers[name] = value
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
     return response

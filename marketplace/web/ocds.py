@@ -86,10 +86,50 @@ def _paging_headers(page: Page) -> dict[str, str]:
     }
 
 
+OCDS_SCHEMAS = "https://standard.open-contracting.org/1.1/en/schema/"
+
+
+def _package_doc(kind: str, what: str) -> dict[str, Any]:
+    """The documented answer: an OCDS 1.1.5 package (``kind``: ``releases`` or ``records``),
+    whose full schema is the standard's own."""
+    schema_name = "release_package" if kind == "releases" else "record_package"
+    schema = {
+        "type": "object",
+        "description": (
+            f"An OCDS 1.1.5 {schema_name.replace('_', ' ')}: its full schema is the standard's, "
+            f"{OCDS_SCHEMAS}{schema_name}/ ({schema_name.replace('_', '-')}-schema.json)."
+        ),
+        "externalDocs": {"url": f"{OCDS_SCHEMAS}{schema_name}/"},
+        "required": ["uri", "version", "publishedDate", "publisher", kind],
+        "properties": {
+            "uri": {"type": "string", "format": "uri"},
+            "version": {"type": "string", "example": "1.1"},
+            "publishedDate": {"type": "string", "format": "date-time"},
+            "publisher": {
+                "type": "object",
+                "properties": {
+                    name: {"type": "string"} for name in ("name", "scheme", "uid", "uri")
+                },
+            },
+            "license": {"type": "string", "format": "uri"},
+            kind: {
+                "type": "array",
+                "items": {"type": "object", "description": f"An OCDS {kind[:-1]}"},
+            },
+        },
+    }
+    return {
+        "responses": {
+            "200": {"description": what, "content": {"application/json": {"schema": schema}}}
+        }
+    }
+
+
 @blp.route("/releases")
 class Releases(MethodView):
     @blp.arguments(ReleaseArgsSchema, location="query")
     @blp.response(200, description="An OCDS 1.1 release package")
+    @blp.doc(**_package_doc("releases", "An OCDS 1.1 release package"))
     @reads("ocds")
     def get(self, args: dict[str, Any]) -> Any:
         """Releases, oldest first, optionally dated from ``date_from`` (inclusive) to
@@ -108,6 +148,7 @@ class Releases(MethodView):
 class Records(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, description="An OCDS 1.1 record package")
+    @blp.doc(**_package_doc("records", "An OCDS 1.1 record package"))
     @reads("ocds")
     def get(self, args: dict[str, Any]) -> Any:
         """Records, one per contracting process (a solicitation, or a direct purchase), in the
@@ -122,6 +163,7 @@ class Records(MethodView):
 @blp.route("/records/<path:ocid>")
 class RecordByOcid(MethodView):
     @blp.response(200, description="An OCDS 1.1 record package holding that one record")
+    @blp.doc(**_package_doc("records", "An OCDS 1.1 record package holding that one record"))
     @reads("ocds")
     def get(self, ocid: str) -> Any:
         """One contracting process's record, in a record package."""

@@ -12,8 +12,13 @@ from marketplace.web.blueprint import Blueprint
 from marketplace.web.commands import command, etag
 from marketplace.web.procurement_views import proposal_view
 from marketplace.web.reads import reads
-from marketplace.web.schemas.common import PageArgsSchema
-from marketplace.web.schemas.procurement import OptionalReasonSchema, ProposalPatchSchema, ProposalSchema
+from marketplace.web.schemas.common import PageArgsSchema, page_of
+from marketplace.web.schemas.procurement import (
+    MyProposalSchema,
+    OptionalReasonSchema,
+    ProposalPatchSchema,
+    ProposalSchema,
+)
 from marketplace.web.services import marketplace, services
 from projections import procurement_queries
 
@@ -28,7 +33,7 @@ blp = Blueprint(
 @blp.route("")
 class MyProposals(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(200)
+    @blp.response(200, page_of(MyProposalSchema, "MyProposalPage"))
     @reads("procurement")
     def get(self, args: dict[str, Any]) -> Any:
         """The caller's provider's own proposals (a provider account)."""

@@ -5,6 +5,8 @@ from uuid import UUID
 
 from flask.views import MethodView
 
+import events
+
 from marketplace.domain.errors import NotFound
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
@@ -84,5 +86,11 @@ class ProviderOfferings(MethodView):
             if queries.provider_row(conn, provider_id) is None:
                 raise NotFound(f"provider {provider_id} not found")
             return queries.provider_offerings(
-                conn, provider_id, own, args["status"], args["page"], args["per_page"]
+                conn,
+                provider_id,
+                own,
+                args["status"],
+                args["page"],
+                args["per_page"],
+                events.now().date(),
             )

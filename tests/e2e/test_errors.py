@@ -9,6 +9,7 @@ import pytest
 
 from marketplace.domain.validation import CONTROL_CHARACTERS_MESSAGE, SURROGATES_MESSAGE
 from tests.conftest import PROVIDER_BODY, complete_offering
+from tests.openapi import errors_against, response_schema
 
 OFFERINGS = "/api/v1/offerings"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -19,7 +20,8 @@ def assert_envelope(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) <= {"status", "error", "message", "errors"}
+    assert set(body) == {"status", "error", "message", "errors"}
+    assert isinstance(body["errors"], dict)
     assert body["status"] == status
     assert body["error"] == HTTPStatus(status).phrase
     assert isinstance(body["message"], str) and body["message"].strip()
@@ -483,6 +485,29 @@ def test_the_openapi_document_describes_the_catalog_and_offering_paths(anonymous
     assert {"get", "patch"} <= set(paths["/api/v1/offerings/{offering_id}"])
 
 
+def test_an_error_no_field_is_at_fault_for_names_none(anonymous: Any) -> None:
+    body = assert_envelope(anonymous.get(f"{OFFERINGS}/{UNKNOWN_ID}"), 404)
+
+    assert body["errors"] == {}
+
+
+def test_the_documented_error_response_describes_the_error_bodies_the_service_gives(
+    provider: Any, anonymous: Any
+) -> None:
+    caller, _ = provider
+    document = anonymous.get("/api/openapi.json").get_json()
+    schema = response_schema(document, "/api/v1/offerings", "post", "default")
+    bodies = [
+        anonymous.get(f"{OFFERINGS}/{UNKNOWN_ID}").get_json(),  # no field at fault
+        anonymous.post(OFFERINGS, json=complete_offering()).get_json(),  # 401
+        caller.post(OFFERINGS, json=complete_offering(title=42)).get_json(),  # fields at fault
+    ]
+
+    for body in bodies:
+        assert errors_against(document, schema, body) == [], body
+    assert errors_against(document, schema, {"code": 404, "status": "Not Found"}) != []
+
+
 def test_a_price_in_exponent_notation_is_recorded_in_cents_and_the_catalog_still_answers(
     provider: Any, anonymous: Any
 ) -> None:
@@ -519,3 +544,11 @@ def test_a_write_without_an_account_is_refused_401_before_its_body_is_read(
         response = client.post("/api/v1/offerings", json={}, headers=headers)
         assert assert_envelope(response, 401)["status"] == 401, headers
     assert client.post("/api/v1/no-such-thing", json={}).status_code == 404
+
+
+def test_a_method_the_route_does_not_allow_names_those_it_does_in_allow(anonymous: Any) -> None:
+    response = anonymous.client.post("/api/v1/catalog", json={})
+
+    assert_envelope(response, 405)
+    assert {m.strip() for m in response.headers["Allow"].split(",")} >= {"GET", "HEAD"}
+    assert "POST" not in response.headers["Allow"]

@@ -202,6 +202,23 @@ def test_a_designation_not_yet_valid_is_a_label_but_not_counted(
     assert catalog(anonymous, designation=APPROVED)["total"] == 0
 
 
+def test_the_providers_offerings_list_shows_each_label_with_its_status_as_the_catalog_does(
+    shelf: tuple[Caller, list[dict[str, Any]]], authority: Caller, anonymous: Caller
+) -> None:
+    _, offerings = shelf
+    designate(authority, offerings[0])
+    designate(authority, offerings[2], valid_from="2027-01-01", valid_until=None)
+    provider_id = offerings[0]["provider"]["id"]  # offerings[2]'s too
+
+    listed = ok(anonymous.sees(authority).get(f"/api/v1/providers/{provider_id}/offerings"))
+
+    cards = {item["id"]: item["designations"] for item in catalog(anonymous)["items"]}
+    labels = {item["id"]: item["designations"] for item in listed["items"]}
+    assert [label["status"] for label in labels[offerings[0]["id"]]] == ["active"]
+    assert [label["status"] for label in labels[offerings[2]["id"]]] == ["upcoming"]
+    assert labels == {offering_id: cards[offering_id] for offering_id in labels}
+
+
 @pytest.mark.parametrize("role", ["provider", "buyer", "admin", "evaluator"])
 def test_only_an_authority_issues_a_designation(
     shelf: tuple[Caller, list[dict[str, Any]]], make_account: Any, anonymous: Caller, role: str

@@ -103,3 +103,4 @@ def test_a_request_gunicorn_cannot_parse_gets_the_json_error_envelope_naming_the
     assert error["status"] == status
     assert error["error"] in ("Bad Request", "Request-URI Too Long", "URI Too Long")
     assert named.lower() in error["message"].lower()
+    assert error["errors"] == {}  # no field of the application's is at fault

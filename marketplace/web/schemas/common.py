@@ -35,6 +35,28 @@ class DecimalString(fields.Field):
         return None if value is None else str(value)
 
 
+class ErrorSchema(Schema):
+    """The error envelope every 4xx and 5xx answers with (``marketplace.web.errors.envelope``,
+    and gunicorn's own refusals through ``marketplace.gunicorn_conf``)."""
+
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    error = fields.String(
+        required=True, metadata={"description": "The status's reason phrase, e.g. Not Found."}
+    )
+    message = fields.String(required=True, metadata={"description": "What went wrong, in words."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={
+            "description": (
+                "Each offending field by location (json, query, headers), with its messages; "
+                "{} when no field is at fault."
+            ),
+            "example": {"json": {"title": ["Missing data for required field."]}},
+        },
+    )
+
+
 class AsOfArgsSchema(Schema):
     as_of = fields.AwareDateTime(
         load_default=None,

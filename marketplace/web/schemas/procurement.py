@@ -345,6 +345,22 @@ class ProposalSchema(Schema):
     updated_at = fields.String(required=True)
 
 
+DATE_TIME = {"format": "date-time"}
+
+
+class MyProposalSchema(Schema):
+    """A provider's proposal as its own list shows it, beside the solicitation it answers."""
+
+    id = fields.String(required=True)
+    solicitation_id = fields.String(required=True)
+    solicitation_title = fields.String(required=True)
+    solicitation_status = fields.String(required=True)
+    proposals_due = fields.String(required=True, metadata=DATE_TIME)
+    status = fields.String(required=True, metadata={"enum": ["submitted", "withdrawn"]})
+    submitted_at = fields.String(required=True, metadata=DATE_TIME)
+    updated_at = fields.String(required=True, metadata=DATE_TIME)
+
+
 class AttestationInSchema(Schema):
     statement = fields.String(
         required=True,
@@ -442,6 +458,41 @@ class ContractSchema(Schema):
     version = fields.Integer(required=True)
     awarded_at = fields.String(required=True)
     privacy = fields.List(fields.Nested(ContractPrivacySchema), required=True)
+
+
+class RegisterProviderSchema(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+
+
+class RegisterPartySchema(Schema):
+    district_id = fields.String(required=True)
+    name = fields.String(required=True)
+    seats = fields.Integer(required=True)
+    amount = DecimalString(required=True)
+    joined_at = fields.String(required=True, metadata=DATE_TIME)
+
+
+class RegisterItemSchema(Schema):
+    """A contract as the register lists it, with the districts party to it."""
+
+    id = fields.String(required=True)
+    solicitation_id = fields.String(required=True, allow_none=True)
+    consortium_id = fields.String(required=True, allow_none=True)
+    lead_district_id = fields.String(required=True)
+    provider = fields.Nested(RegisterProviderSchema, required=True)
+    method = fields.String(required=True)
+    contract_type = fields.String(required=True)
+    status = fields.String(required=True)
+    list_unit_price = DecimalString(required=True)
+    unit_price = DecimalString(required=True)
+    total_value = DecimalString(required=True)
+    term_start = fields.String(required=True, metadata={"format": "date"})
+    term_end = fields.String(required=True, metadata={"format": "date"})
+    awarded_at = fields.String(required=True, metadata=DATE_TIME)
+    signed_at = fields.String(required=True, allow_none=True, metadata=DATE_TIME)
+    version = fields.Integer(required=True)
+    parties = fields.List(fields.Nested(RegisterPartySchema), required=True)
 
 
 class SignInSchema(Schema):

@@ -1,0 +1,124 @@
+"""What the OpenAPI document says of every operation beyond its schemas: the error statuses it
+can answer with.
+
+They follow from what the view does, found in its code rather than repeated on each view: a
+write needs an account (``_writes_need_an_account``) and may meet a concurrent one; a view that
+calls ``require_account`` needs one, and any view that looks at the caller refuses a bad token;
+one that calls ``expected_version`` honours ``If-Match``; a read waits for the read models it
+declares (``@reads``). "What the view does" is the names its code uses, followed through the
+decorators that wrap it and the functions of ``marketplace.web`` it calls.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from types import CodeType, FunctionType
+from typing import Any
+
+from apispec import BasePlugin
+from flask import Flask
+
+from marketplace.web.reads import declared_reads
+
+WRITES = ("post", "put", "patch", "delete")
+
+ANY_ACCOUNT = frozenset({("get", "/api/v1/accounts/me")})
+"""Operations that need an account but refuse none for its role or organization."""
+
+
+def _code_names(code: CodeType) -> set[str]:
+    names = set(code.co_names)
+    for constant in code.co_consts:  # inner functions and lambdas
+        if isinstance(constant, CodeType):
+            names |= _code_names(constant)
+    return names
+
+
+def names_used(function: Any, seen: set[int] | None = None) -> frozenset[str]:
+    """The global and attribute names ``function`` uses, with those of the functions it wraps
+    (``__wrapped__``, closures) and of the ``marketplace.web`` functions it calls."""
+    seen = set() if seen is None else seen
+    if not isinstance(function, FunctionType) or id(function) in seen:
+        return frozenset()
+    seen.add(id(function))
+    names: set[str] = set()
+    own = _code_names(function.__code__)
+    if function.__module__.startswith("marketplace."):
+        names |= own
+    inner = [cell.cell_contents for cell in function.__closure__ or () if _filled(cell)]
+    inner.append(getattr(function, "__wrapped__", None))
+    if function.__module__.startswith("marketplace.web"):
+        inner += [function.__globals__.get(name) for name in own]
+    for candidate in inner:
+        names |= names_used(candidate, seen)
+    return frozenset(names)
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # a cell not yet bound
+        return False
+    return True
+
+
+def view_of(app: Flask, endpoint: str, method: str) -> Any:
+    view = app.view_functions[endpoint]
+    view_class = getattr(view, "view_class", None)
+    return view if view_class is None else getattr(view_class, method)
+
+
+def error_statuses(
+    app: Flask, path: str, method: str, endpoint: str, operation: dict[str, Any]
+) -> list[int]:
+    """The error statuses the operation can answer with (a 500 is a bug, so never listed)."""
+    view = view_of(app, endpoint, method)
+    names = names_used(view)
+    write = method in WRITES
+    has_body = "requestBody" in operation
+    needs_account = write or "require_account" in names
+    statuses = set()
+    if has_body:
+        statuses |= {400, 413, 422}  # a body that is not JSON; too large; invalid
+    if needs_account or "current_account" in names:
+        statuses.add(401)  # no token where one is needed, or a bad one
+    if needs_account and (method, path) not in ANY_ACCOUNT:
+        statuses.add(403)
+    if "{" in path:
+        statuses.add(404)
+    if write:
+        statuses.add(409)  # a wrong state, or a concurrent write
+    if "expected_version" in names:
+        statuses |= {412, 422}  # stale or malformed If-Match
+    if "checked_key" in names or method == "get":
+        statuses.add(422)  # a bad Idempotency-Key or Min-Log-Position
+    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        statuses.add(422)
+    waits_for = declared_reads(app, endpoint, method.upper())
+    if method == "get" and waits_for != frozenset():
+        statuses.add(503)  # the read models did not reach Min-Log-Position in time
+    if "await_log_head" in names:
+        statuses.add(503)
+    return sorted(statuses)
+
+
+class OperationsPlugin(BasePlugin):
+    """Adds to each operation the error responses its view can give, with the error schema."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")
+        if rule is None or not operations or path is None:
+            return
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or method not in ("get", *WRITES):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in error_statuses(self.app, path, method, rule.endpoint, operation):
+                # flask-smorest registers each status's response, with the error schema, under
+                # its name (NOT_FOUND)
+                responses.setdefault(str(status), HTTPStatus(status).name)
