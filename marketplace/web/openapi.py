@@ -4,9 +4,10 @@ can answer with.
 They follow from what the view does, found in its code rather than repeated on each view: a
 write needs an account (``_writes_need_an_account``) and may meet a concurrent one; a view that
 calls ``require_account`` needs one, and any view that looks at the caller refuses a bad token;
-one that calls ``expected_version`` honours ``If-Match``; a read waits for the read models it
-declares (``@reads``). "What the view does" is the names its code uses, followed through the
-decorators that wrap it and the functions of ``marketplace.web`` it calls.
+one that reads ``If-Match`` (``expected_version``: every write, through ``@command``) honours it
+on the record its path names; a read waits for the read models it declares (``@reads``). "What
+the view does" is the names its code uses, followed through the decorators that wrap it and the
+functions of ``marketplace.web`` it calls.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def error_statuses(
         statuses.add(404)
     if write:
         statuses.add(409)  # a wrong state, or a concurrent write
-    if "expected_version" in names:
+    if "expected_version" in names and "{" in path:  # every write to a record its URL names
         statuses |= {412, 422}  # stale or malformed If-Match
     if "checked_key" in names or method == "get":
         statuses.add(422)  # a bad Idempotency-Key or Min-Log-Position

@@ -47,6 +47,8 @@ def statuses(document: dict[str, Any], path: str, method: str) -> set[int]:
         ("get", "/proposals", {401, 403, 422, 503}, {404, 409}),
         ("post", "/solicitations/{solicitation_id}/publish", {401, 403, 404, 409, 412}, {413}),
         ("get", "/ocds/records/{ocid}", {404, 503}, {401, 403}),
+        ("post", "/contracts/{contract_id}/sign", {401, 403, 404, 409, 412, 422}, {503}),
+        ("patch", "/proposals/{proposal_id}", {401, 403, 404, 409, 412, 413, 422}, {503}),
     ],
 )
 def test_an_operation_lists_the_error_statuses_it_can_give_and_not_others(
