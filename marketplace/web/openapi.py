@@ -1,5 +1,5 @@
 """What the OpenAPI document says of every operation beyond its schemas: the error statuses it
-can answer with.
+can answer with, the headers it reads and sends, and whether it needs a bearer token.
 
 They follow from what the view does, found in its code rather than repeated on each view: a
 write needs an account (``_writes_need_an_account``) and may meet a concurrent one; a view that
@@ -22,6 +22,7 @@ from flask import Flask
 from marketplace.web.reads import declared_reads
 
 WRITES = ("post", "put", "patch", "delete")
+ERROR_REF = "#/components/schemas/Error"
 
 ANY_ACCOUNT = frozenset({("get", "/api/v1/accounts/me")})
 """Operations that need an account but refuse none for its role or organization."""
@@ -103,6 +104,64 @@ def error_statuses(
     return sorted(statuses)
 
 
+def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"description": description, "schema": schema or {"type": "string"}}
+
+
+_COUNT = {"type": "integer", "minimum": 0}
+
+
+def request_headers(path: str, method: str, names: frozenset[str]) -> list[dict[str, Any]]:
+    """The headers the operation reads, beside ``Authorization`` (its security)."""
+    headers: list[dict[str, Any]] = []
+    if "expected_version" in names and "{" in path:
+        headers.append(
+            {"in": "header", "name": "If-Match", **_header(
+                'the version last seen, as its ETag ("3"): 412 if the record is no longer at it'
+            )}
+        )
+    if "checked_key" in names:
+        headers.append(
+            {"in": "header", "name": "Idempotency-Key", **_header(
+                "a retry with the same key returns the first result and writes nothing"
+            )}
+        )
+    if method == "get":
+        headers.append(
+            {"in": "header", "name": "Min-Log-Position", **_header(
+                "a write's Log-Position: the answer includes that write", _COUNT
+            )}
+        )
+    return headers
+
+
+def response_headers(method: str, names: frozenset[str]) -> dict[str, Any]:
+    """The headers a successful answer carries."""
+    headers: dict[str, Any] = {}
+    if "etag" in names:
+        headers["ETag"] = _header('the version of the record answered with, such as "3"')
+    if method in WRITES:
+        headers["Log-Position"] = _header(
+            "the log position of this write: send it back as Min-Log-Position", _COUNT
+        )
+    if "checked_key" in names:
+        headers["Idempotent-Replayed"] = _header('"true" on the answer to a retried request')
+    if "_paging_headers" in names:
+        headers["X-Total-Count"] = _header("how many in all", _COUNT)
+        headers["Link"] = _header("RFC 8288 links to the first, previous, next and last pages")
+    return headers
+
+
+def security(method: str, path: str, names: frozenset[str]) -> list[dict[str, list[str]]] | None:
+    """A bearer token where an account is needed; optional where the caller only matters (an
+    anonymous one reads public data); none where nobody is asked."""
+    if method in WRITES or "require_account" in names:
+        return [{"bearer": []}]
+    if "current_account" in names:
+        return [{}, {"bearer": []}]
+    return None
+
+
 class OperationsPlugin(BasePlugin):
     """Adds to each operation the error responses its view can give, with the error schema."""
 
@@ -123,3 +182,18 @@ class OperationsPlugin(BasePlugin):
                 # flask-smorest registers each status's response, with the error schema, under
                 # its name (NOT_FOUND)
                 responses.setdefault(str(status), HTTPStatus(status).name)
+            if "503" in responses:
+                responses["503"] = {
+                    "description": HTTPStatus(503).phrase,
+                    "headers": {"Retry-After": _header("seconds to wait", _COUNT)},
+                    "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
+                }
+            names = names_used(view_of(self.app, rule.endpoint, method))
+            answered = response_headers(method, names)
+            for status, response in responses.items():
+                if str(status).startswith("2") and isinstance(response, dict) and answered:
+                    response.setdefault("headers", {}).update(answered)
+            operation.setdefault("parameters", []).extend(request_headers(path, method, names))
+            required = security(method, path, names)
+            if required is not None:
+                operation["security"] = required

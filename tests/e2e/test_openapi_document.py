@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from openapi_spec_validator import validate
 
 from marketplace import create_app
 from marketplace.demo import load_demo
@@ -75,8 +76,10 @@ def test_every_error_response_is_the_error_envelope(document: dict[str, Any]) ->
     for path, method, operation in operations(document):
         for status, response in operation["responses"].items():
             if status == "default" or int(status) >= 400:
-                name = response["$ref"].rsplit("/", 1)[-1]
-                schema = document["components"]["responses"][name]["content"]["application/json"]
+                if "$ref" in response:
+                    name = response["$ref"].rsplit("/", 1)[-1]
+                    response = document["components"]["responses"][name]
+                schema = response["content"]["application/json"]
                 assert schema["schema"] == {"$ref": "#/components/schemas/Error"}, (path, status)
 
 
@@ -114,3 +117,44 @@ def test_the_register_the_proposals_and_the_ocds_packages_answer_as_documented(
         schema = response_schema(document, API + documented, "get", "200")
         assert errors_against(document, schema, body) == [], url
         assert errors_against(document, schema, {"unexpected": True}) != [], url
+
+
+def test_the_document_is_a_valid_openapi_3_document(document: dict[str, Any]) -> None:
+    validate(document)  # raises, naming the first place it is not
+
+
+def _header_names(operation: dict[str, Any]) -> set[str]:
+    return {p["name"] for p in operation.get("parameters", []) if p.get("in") == "header"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "security", "reads", "sends"),
+    [
+        ("post", "/offerings", [{"bearer": []}], {"Idempotency-Key"},
+         {"ETag", "Log-Position", "Idempotent-Replayed"}),
+        ("post", "/contracts/{contract_id}/sign", [{"bearer": []}],
+         {"If-Match", "Idempotency-Key"}, {"ETag", "Log-Position", "Idempotent-Replayed"}),
+        ("get", "/offerings/{offering_id}", [{}, {"bearer": []}], {"Min-Log-Position"}, {"ETag"}),
+        ("get", "/ocds/releases", None, {"Min-Log-Position"}, {"X-Total-Count", "Link"}),
+        ("get", "/accounts/me", [{"bearer": []}], {"Min-Log-Position"}, set()),
+    ],
+)
+def test_an_operation_declares_its_authentication_and_the_headers_it_reads_and_sends(
+    document: dict[str, Any],
+    method: str,
+    path: str,
+    security: list[dict[str, list[str]]] | None,
+    reads: set[str],
+    sends: set[str],
+) -> None:
+    operation = document["paths"][API + path][method]
+
+    assert operation.get("security") == security
+    assert _header_names(operation) == reads
+    success = next(r for status, r in operation["responses"].items() if status.startswith("2"))
+    assert set(success.get("headers", {})) == sends
+    if "503" in operation["responses"]:
+        assert set(operation["responses"]["503"]["headers"]) == {"Retry-After"}
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer"
+    }
