@@ -37,6 +37,18 @@ STATUS_BY_ERROR: dict[type[domain.DomainError], int] = {
 }
 
 
+def unavailable_reason(error: Exception) -> str:
+    """Why the database did not answer, for the log: the driver's own first line (never the
+    statement or its parameters, which may hold a credential's id), with what to do when the
+    tables are missing."""
+    cause = getattr(error, "orig", None) or error  # SQLAlchemy wraps the driver's error
+    first = (str(cause).strip().splitlines() or [""])[0][:300]
+    reason = f"{error.__class__.__name__}: {first}" if first else error.__class__.__name__
+    if "no such table" in first or ("relation" in first and "does not exist" in first):
+        reason += " (the database is not migrated: run `flask --app wsgi db upgrade`)"
+    return reason
+
+
 def envelope(status: int, message: str, errors: dict[str, Any] | None = None) -> Response:
     body: dict[str, Any] = {
         "status": status,
@@ -102,7 +114,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StoreUnavailable)
     @app.errorhandler(ReadModelUnavailable)
     def _unavailable(error: Exception) -> Response:
-        log.warning("database unavailable: %s", error.__class__.__name__)
+        log.warning("database unavailable: %s", unavailable_reason(error))
         response = envelope(503, "the database is unavailable; retry shortly")
         response.headers["Retry-After"] = "5"
         return response

@@ -48,3 +48,24 @@ def test_a_bad_setting_stops_it_with_one_line_naming_the_setting(
     assert finished.stderr.strip().splitlines()[-1] == SAID
     assert "Traceback" not in finished.stderr and "Booting worker" not in finished.stderr
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def test_a_database_never_migrated_is_answered_503_and_the_log_says_to_migrate_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from marketplace import create_app
+
+    app = create_app(
+        {"TESTING": True, "MARKETPLACE": {"database_url": f"sqlite:///{tmp_path / 'new.sqlite3'}"}}
+    )
+    try:
+        response = app.test_client().get(
+            "/api/v1/catalog", headers={"Authorization": "Bearer mkt_not-a-real-token"}
+        )
+    finally:
+        app.extensions["marketplace"].close()
+
+    assert response.status_code == 503
+    said = [r.getMessage() for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert said and "run `flask --app wsgi db upgrade`" in said[-1]
+    assert "no such table" in said[-1] and "mkt_" not in said[-1]
