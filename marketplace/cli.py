@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta, timezone
 from typing import Any, Iterator
@@ -391,30 +392,59 @@ def _export_ocds(output: Any, options: dict[str, Any]) -> None:
     type=int,
 )
 def serve(host: str, port: str, workers: int) -> None:
-    """Serve the API with gunicorn, with a projection worker beside it; Ctrl-C stops both."""
+    """Serve the API with gunicorn, with a projection worker beside it; Ctrl-C stops both. A
+    projection worker that dies is started again (after a second, then twice as long each time
+    it dies within a minute of starting, up to a minute), so the read models and the scheduler
+    do not stop unseen."""
     env = dict(os.environ)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "projections", "run"], env=env
-    )
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "projections", "run"], env=env
+        )
+
+    worker = [start_worker(), time.monotonic()]  # the process, and when it started
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:marketplace.gunicorn_conf",
          "--bind", f"{host}:{port}", "--workers", str(workers), "wsgi:app"],
         env=env,
     )
     click.echo(f"serving on http://{host}:{port}/api/v1/catalog", err=True)
+    stopping = threading.Event()
 
     def _forward(signum: int, _: Any) -> None:
-        for child in (server, worker):
+        stopping.set()
+        for child in (server, worker[0]):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, _forward)
     signal.signal(signal.SIGINT, _forward)
+    delay = WORKER_RESTART_FIRST_S
+    while server.poll() is None and not stopping.is_set():
+        process, started = worker
+        if process.poll() is not None:
+            ran = time.monotonic() - started
+            delay = WORKER_RESTART_FIRST_S if ran >= 60 else delay
+            click.echo(
+                f"projection worker exited with code {process.returncode} after {ran:.0f} s; "
+                f"starting it again in {delay:.0f} s",
+                err=True,
+            )
+            if stopping.wait(delay):
+                break
+            worker[:] = [start_worker(), time.monotonic()]
+            delay = min(2 * delay, WORKER_RESTART_MAX_S)
+        stopping.wait(0.5)
     code = server.wait()
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-    worker.wait()
+    if worker[0].poll() is None:
+        worker[0].send_signal(signal.SIGTERM)
+    worker[0].wait()
     sys.exit(code)
+
+
+WORKER_RESTART_FIRST_S = 1.0
+WORKER_RESTART_MAX_S = 60.0
 
 
 def register_commands(app: Flask) -> None:
