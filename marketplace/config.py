@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 from sqlalchemy.engine import URL, make_url
 
+from marketplace.logs import log_format
+
 APPLICATION_NAME = "Marketplace"
 
 
@@ -59,6 +61,7 @@ class Settings:
     @classmethod
     def from_env(cls, instance_path: str, overrides: Mapping[str, Any] | None = None) -> Settings:
         env = dict(os.environ)
+        log_format()  # checked here, before anything starts; the logging setup reads it
         values: dict[str, Any] = {
             "database_url": env.get("MARKETPLACE_DATABASE_URL")
             or f"sqlite:///{Path(instance_path) / 'marketplace.sqlite3'}",

@@ -24,19 +24,33 @@ from marketplace.logs import configure_logging
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 preload_app = False
+# gunicorn's own lines (starting, booting a worker, a worker timing out) go to the root logger,
+# in the service's format (JSON lines with MARKETPLACE_LOG_FORMAT=json): one format in the log,
+# each line once. ``configure_logging`` later puts the same handler in place for the workers.
+logconfig_dict = {
+    "root": {"level": "INFO", "handlers": ["service"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+        # the application logs each request itself, without its query string: not twice
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+    "handlers": {"service": {"class": "logging.StreamHandler", "formatter": "service"}},
+    "formatters": {"service": {"()": "marketplace.logs.service_formatter"}},
+}
 graceful_timeout = 30
 timeout = 60
 accesslog = None  # the application logs each request itself, structured
+control_socket_disable = True  # gunicorn 27's control socket: one fixed path for every instance
 
 
 def on_starting(server: Any) -> None:
     """Before any worker forks: a setting the service cannot run with stops gunicorn with one
     line naming it (otherwise each worker would fail to boot, and be started again)."""
-    configure_logging()
     try:
         Settings.from_env(os.getcwd())
     except ConfigurationError as error:
         raise SystemExit(f"marketplace: {error}") from None
+    configure_logging()
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -17,6 +17,7 @@ from typing import Iterator
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+LOGS: dict[str, Path] = {}
 
 
 def _free_port() -> int:
@@ -52,7 +53,9 @@ def served(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        "MARKETPLACE_LOG_FORMAT": "json",
     }
+    LOGS["gunicorn"] = tmp_path / "gunicorn.log"
     with (tmp_path / "gunicorn.log").open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:marketplace.gunicorn_conf",
@@ -104,3 +107,20 @@ def test_a_request_gunicorn_cannot_parse_gets_the_json_error_envelope_naming_the
     assert error["error"] in ("Bad Request", "Request-URI Too Long", "URI Too Long")
     assert named.lower() in error["message"].lower()
     assert error["errors"] == {}  # no field of the application's is at fault
+
+
+def test_with_json_logs_every_line_gunicorn_and_the_service_write_is_one_json_object(
+    served: int,
+) -> None:
+    status, _, _ = _exchange(
+        served, b"GET /health?note=private HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    )
+    assert status == 200
+    lines = LOGS["gunicorn"].read_text().splitlines()
+
+    records = [json.loads(line) for line in lines]  # each line parses, or this fails naming it
+
+    loggers = {record["logger"] for record in records}
+    assert {"gunicorn.error", "marketplace.access"} <= loggers
+    assert "gunicorn.access" not in loggers and not any("private" in line for line in lines)
+    assert all(record["time"].endswith("Z") for record in records)

@@ -52,3 +52,10 @@ def test_the_defaults_and_values_in_range_are_taken(monkeypatch: pytest.MonkeyPa
 
     assert settings.database_url == "sqlite:////srv/marketplace/marketplace.sqlite3"
     assert (settings.projection_batch_size, settings.read_wait_seconds) == (1, 0.0)
+
+
+def test_a_log_format_other_than_text_or_json_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MARKETPLACE_LOG_FORMAT", "xml")
+
+    with pytest.raises(ConfigurationError, match="MARKETPLACE_LOG_FORMAT must be text or json"):
+        Settings.from_env("/srv/marketplace")
