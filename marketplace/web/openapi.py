@@ -12,6 +12,7 @@ functions of ``marketplace.web`` it calls.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from http import HTTPStatus
 from types import CodeType, FunctionType
 from typing import Any
@@ -56,6 +57,13 @@ def names_used(function: Any, seen: set[int] | None = None) -> frozenset[str]:
     return frozenset(names)
 
 
+@lru_cache(maxsize=None)
+def view_names(view: Any) -> frozenset[str]:
+    """``names_used`` of a view, worked out once per process: views are fixed at import, and
+    every app the process builds (each test builds its own) documents the same ones."""
+    return names_used(view)
+
+
 def _filled(cell: Any) -> bool:
     try:
         cell.cell_contents
@@ -74,8 +82,7 @@ def error_statuses(
     app: Flask, path: str, method: str, endpoint: str, operation: dict[str, Any]
 ) -> list[int]:
     """The error statuses the operation can answer with (a 500 is a bug, so never listed)."""
-    view = view_of(app, endpoint, method)
-    names = names_used(view)
+    names = view_names(view_of(app, endpoint, method))
     write = method in WRITES
     has_body = "requestBody" in operation
     needs_account = write or "require_account" in names
@@ -188,7 +195,7 @@ class OperationsPlugin(BasePlugin):
                     "headers": {"Retry-After": _header("seconds to wait", _COUNT)},
                     "content": {"application/json": {"schema": {"$ref": ERROR_REF}}},
                 }
-            names = names_used(view_of(self.app, rule.endpoint, method))
+            names = view_names(view_of(self.app, rule.endpoint, method))
             answered = response_headers(method, names)
             for status, response in responses.items():
                 if str(status).startswith("2") and isinstance(response, dict) and answered:
