@@ -235,6 +235,8 @@ def contract_view(contract: Contract, as_of: datetime | None = None) -> dict[str
         "list_unit_price": str(contract.list_unit_price),
         "unit_price": str(contract.unit_price),
         "total_value": str(contract.total_value),
+        # the analysis behind the value as it stands: the award's, or one an amendment recorded
+        "cost_price_analysis": contract.current_cost_price_analysis,
         "saving_against_list": str(saving.quantize(Decimal("0.01"))),
         "allocations": to_plain(list(contract.allocations)),
         "joining_policy": contract.joining_policy.value,

@@ -1310,6 +1310,22 @@ def test_every_write_to_a_record_honours_if_match_and_a_stale_one_records_nothin
     assert renewed["term_end"] == "2029-06-30"
 
 
+def test_a_contract_shows_the_analysis_an_amendment_recorded_beside_the_awards(
+    market: Market,
+) -> None:
+    contract, _, _ = _active_contract(market, "none")
+    awarded = contract["award"]["cost_price_analysis"]
+    assert contract["cost_price_analysis"] == awarded
+
+    analysis = "Re-priced against the state contract's rates before districts join past 350,000."
+    amendment = {"rationale": "Analysis before joining.", "cost_price_analysis": analysis}
+    amended = ok(market.lead.post(f"/api/v1/contracts/{contract['id']}/amendments", json=amendment))
+
+    assert amended["cost_price_analysis"] == analysis
+    assert amended["award"]["cost_price_analysis"] == awarded  # the award record stays as made
+    assert market.contract(contract["id"])["cost_price_analysis"] == analysis
+
+
 def test_a_buyer_cannot_join_another_district_to_a_contract(market: Market) -> None:
     contract, _, district = _active_contract(market, "consortium_members")
     outsider, _ = market.outsider()

@@ -449,6 +449,13 @@ class ContractSchema(Schema):
     list_unit_price = fields.String(required=True)
     unit_price = fields.String(required=True)
     total_value = fields.String(required=True)
+    cost_price_analysis = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the cost or price analysis behind the value as it stands (rule 8): "
+            "the award's (also in award), or the latest an amendment recorded"
+        },
+    )
     saving_against_list = fields.String(required=True)
     allocations = fields.List(fields.Dict(), required=True)
     joining_policy = fields.String(required=True)
