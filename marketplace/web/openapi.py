@@ -78,6 +78,18 @@ def view_of(app: Flask, endpoint: str, method: str) -> Any:
     return view if view_class is None else getattr(view_class, method)
 
 
+def needs_account(method: str, names: frozenset[str]) -> bool:
+    """Every write needs an account (``_writes_need_an_account``), and so does a view that
+    calls ``require_account``."""
+    return method in WRITES or "require_account" in names
+
+
+def honours_if_match(path: str, names: frozenset[str]) -> bool:
+    """Every write reads ``If-Match`` (``expected_version``, through ``@command``); it applies
+    to the record the path names, so only where the path names one."""
+    return "expected_version" in names and "{" in path
+
+
 def error_statuses(
     app: Flask, path: str, method: str, endpoint: str, operation: dict[str, Any]
 ) -> list[int]:
@@ -85,19 +97,19 @@ def error_statuses(
     names = view_names(view_of(app, endpoint, method))
     write = method in WRITES
     has_body = "requestBody" in operation
-    needs_account = write or "require_account" in names
+    account_needed = needs_account(method, names)
     statuses = set()
     if has_body:
         statuses |= {400, 413, 422}  # a body that is not JSON; too large; invalid
-    if needs_account or "current_account" in names:
+    if account_needed or "current_account" in names:
         statuses.add(401)  # no token where one is needed, or a bad one
-    if needs_account and (method, path) not in ANY_ACCOUNT:
+    if account_needed and (method, path) not in ANY_ACCOUNT:
         statuses.add(403)
     if "{" in path:
         statuses.add(404)
     if write:
         statuses.add(409)  # a wrong state, or a concurrent write
-    if "expected_version" in names and "{" in path:  # every write to a record its URL names
+    if honours_if_match(path, names):
         statuses |= {412, 422}  # stale or malformed If-Match
     if "checked_key" in names or method == "get":
         statuses.add(422)  # a bad Idempotency-Key or Min-Log-Position
@@ -118,27 +130,27 @@ def _header(description: str, schema: dict[str, Any] | None = None) -> dict[str,
 _COUNT = {"type": "integer", "minimum": 0}
 
 
+def _request_header(name: str, description: str, schema: dict[str, Any] | None = None) -> dict:
+    return {"in": "header", "name": name, **_header(description, schema)}
+
+
 def request_headers(path: str, method: str, names: frozenset[str]) -> list[dict[str, Any]]:
     """The headers the operation reads, beside ``Authorization`` (its security)."""
     headers: list[dict[str, Any]] = []
-    if "expected_version" in names and "{" in path:
-        headers.append(
-            {"in": "header", "name": "If-Match", **_header(
-                'the version last seen, as its ETag ("3"): 412 if the record is no longer at it'
-            )}
-        )
+    if honours_if_match(path, names):
+        headers.append(_request_header(
+            "If-Match",
+            'the version last seen, as its ETag ("3"): 412 if the record is no longer at it',
+        ))
     if "checked_key" in names:
-        headers.append(
-            {"in": "header", "name": "Idempotency-Key", **_header(
-                "a retry with the same key returns the first result and writes nothing"
-            )}
-        )
+        headers.append(_request_header(
+            "Idempotency-Key",
+            "a retry with the same key returns the first result and writes nothing",
+        ))
     if method == "get":
-        headers.append(
-            {"in": "header", "name": "Min-Log-Position", **_header(
-                "a write's Log-Position: the answer includes that write", _COUNT
-            )}
-        )
+        headers.append(_request_header(
+            "Min-Log-Position", "a write's Log-Position: the answer includes that write", _COUNT
+        ))
     return headers
 
 
@@ -159,10 +171,10 @@ def response_headers(method: str, names: frozenset[str]) -> dict[str, Any]:
     return headers
 
 
-def security(method: str, path: str, names: frozenset[str]) -> list[dict[str, list[str]]] | None:
+def security(method: str, names: frozenset[str]) -> list[dict[str, list[str]]] | None:
     """A bearer token where an account is needed; optional where the caller only matters (an
     anonymous one reads public data); none where nobody is asked."""
-    if method in WRITES or "require_account" in names:
+    if needs_account(method, names):
         return [{"bearer": []}]
     if "current_account" in names:
         return [{}, {"bearer": []}]
@@ -201,6 +213,6 @@ class OperationsPlugin(BasePlugin):
                 if str(status).startswith("2") and isinstance(response, dict) and answered:
                     response.setdefault("headers", {}).update(answered)
             operation.setdefault("parameters", []).extend(request_headers(path, method, names))
-            required = security(method, path, names)
+            required = security(method, names)
             if required is not None:
                 operation["security"] = required

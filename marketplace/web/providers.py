@@ -6,7 +6,6 @@ from uuid import UUID
 from flask.views import MethodView
 
 import events
-
 from marketplace.domain.errors import NotFound
 from marketplace.web.auth import current_account, require_account
 from marketplace.web.blueprint import Blueprint
